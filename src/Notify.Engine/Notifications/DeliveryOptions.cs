@@ -1,0 +1,19 @@
+using Notify.Engine.Model;
+
+namespace Notify.Engine.Notifications;
+
+/// <summary>Defaults of the delivery workflow.</summary>
+public sealed class DeliveryOptions
+{
+    /// <summary>TTL when neither the call nor the rule sets one (default 24 hours).</summary>
+    public TimeSpan DefaultTtl { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>The longest TTL accepted (default 28 days, as FCM).</summary>
+    public TimeSpan MaxTtl { get; set; } = TimeSpan.FromDays(28);
+
+    /// <summary>How long an idempotency key is remembered per app (24 hours, per the contract).</summary>
+    public TimeSpan IdempotencyWindow { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>Channels with an adapter; in-app is always on, push and email when configured.</summary>
+    public HashSet<Channel> EnabledChannels { get; } = [Channel.InApp];
+}

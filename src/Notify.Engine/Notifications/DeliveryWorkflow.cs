@@ -1,0 +1,263 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Notify.Engine.Decisions;
+using Notify.Engine.Devices;
+using Notify.Engine.Model;
+using Notify.Engine.Rules;
+using Notify.Engine.Storage;
+using Notify.Engine.Timers;
+
+namespace Notify.Engine.Notifications;
+
+/// <summary>
+/// The life of a notification: accept (decide, store, send), follow up when unseen, clear everywhere when
+/// seen, expire at the TTL, and re-send to a device when it reconnects. Each step stores its effects in one
+/// commit before anything is sent, so a crash never loses an accepted notification or fires a timer twice
+/// with effect. Work on one notification is serialized; different notifications run in parallel.
+/// </summary>
+public sealed partial class DeliveryWorkflow(INotifyStore store, RuleSet rules, DeviceStateTracker devices, IRealtimeSender realtime,
+    TimerSchedule schedule, DeliveryOptions options, TimeProvider time, ILogger<DeliveryWorkflow> logger)
+{
+    private readonly KeyedLock _locks = new();
+
+    public async Task<AcceptOutcome> AcceptAsync(string appId, NotifyCommand command, CancellationToken ct = default)
+    {
+        var now = time.GetUtcNow();
+        if (command.IdempotencyKey is { } key &&
+            await store.FindIdempotencyAsync(appId, key, now - options.IdempotencyWindow, ct) is { } hit)
+            return new AcceptOutcome.Duplicate(hit.NotificationId, hit.ResponseJson);
+
+        var user = await store.GetUserAsync(appId, command.UserId, ct);
+        if (user is null)
+            return new AcceptOutcome.Refused(404, "user-not-found", $"There is no user '{command.UserId}'. Create it first with PUT /v1/users/{command.UserId}.");
+        var rule = rules.Match(command.Category);
+        if (rule is null)
+            return new AcceptOutcome.Refused(422, "unknown-category",
+                $"No rule serves the category '{command.Category}' and there is no 'default' rule. Known categories: {string.Join(", ", rules.Rules.Values.SelectMany(r => r.Categories).Order())}.");
+        var ttl = command.Ttl ?? rule.Ttl ?? options.DefaultTtl;
+        if (ttl > options.MaxTtl) ttl = options.MaxTtl;
+
+        var notification = new Notification
+        {
+            Id = Ids.New("ntf", now),
+            AppId = appId,
+            UserId = user.Id,
+            Category = command.Category,
+            Title = command.Title,
+            Body = command.Body,
+            Data = command.Data,
+            Priority = command.Priority ?? rule.Priority ?? Priority.Normal,
+            IdempotencyKey = command.IdempotencyKey,
+            CollapseKey = command.CollapseKey,
+            CreatedAt = now,
+            ExpiresAt = now + ttl,
+            RuleName = rule.Name,
+            RuleVersion = rule.Version,
+            Status = NotificationStatus.Scheduled,
+        };
+
+        var snapshots = devices.Snapshots(await store.GetDevicesAsync(appId, user.Id, ct));
+        var decision = DecisionEngine.Decide(new DecisionInput(notification, user, snapshots, rule, 0, [], options.EnabledChannels, now));
+        var change = new NotificationChange(notification.Id);
+        var sends = new List<Send>();
+        notification = ApplyDecision(notification, decision, change, sends, now, isFollowUp: false);
+        change.NewTimers.Add(new TimerRecord(Ids.New("tmr", now), notification.Id, TimerKind.Expire, -1, notification.ExpiresAt));
+
+        var changes = new List<NotificationChange> { change };
+        if (command.CollapseKey is { } collapseKey)
+            foreach (var older in await store.FindOpenByCollapseKeyAsync(appId, user.Id, collapseKey, ct))
+                changes.Add(Finish(older, NotificationStatus.Collapsed, "collapsed", null, $"replaced by {notification.Id} (same collapse key '{collapseKey}')", sends, now));
+
+        var first = decision.Targets.FirstOrDefault();
+        var result = new NotifyResult(notification.Id, notification.Status, new DecisionSummary(
+            first?.Device.Id, decision.Channel, decision.Found ? now : null, decision.Reason));
+        change.Insert = notification;
+        change.ResponseJson = JsonSerializer.Serialize(result, EngineJson.Options);
+
+        var commit = await store.CommitAsync(changes, ct);
+        if (commit.IsDuplicate)
+            return new AcceptOutcome.Duplicate(commit.DuplicateOfNotificationId!, commit.DuplicateResponseJson!);
+        await AfterCommitAsync(changes, sends, ct);
+
+        // A device that connected while this was being decided missed the re-send of pending deliveries; send now.
+        foreach (var pending in change.NewDeliveries.Where(d => d.Status == DeliveryStatus.Pending && d.DeviceId is not null))
+            if (realtime.IsConnected(pending.DeviceId!))
+                await ResendOpenAsync(pending.DeviceId!, null, ct);
+
+        return new AcceptOutcome.Accepted(result, change.Trace);
+    }
+
+    /// <summary>A device acknowledged a notification: stop the chain and clear it on every other device.</summary>
+    public async Task<AckOutcome> AcknowledgeAsync(Device device, string notificationId, AckAction action, CancellationToken ct = default)
+    {
+        using var _ = await _locks.AcquireAsync(notificationId, ct);
+        var details = await store.GetNotificationAsync(notificationId, ct);
+        if (details is null || details.Notification.AppId != device.AppId || details.Notification.UserId != device.UserId)
+            return new AckOutcome.NotFound();
+        var n = details.Notification;
+        if (n.Status.IsFinal()) return new AckOutcome.Done(n.Id, n.Status);
+
+        var now = time.GetUtcNow();
+        var sends = new List<Send>();
+        var reason = action == AckAction.Dismissed ? "dismissed" : "seen-elsewhere";
+        var change = Finish(details, action.ToStatus(), reason, device.Id,
+            $"{Names.Of(action)} on {device.Name ?? device.Id}; follow-ups cancelled", sends, now);
+        change.Update = change.Update! with { AcknowledgedAt = now, AcknowledgedBy = device.Id };
+        await store.CommitAsync([change], ct);
+        await AfterCommitAsync([change], sends, ct);
+        return new AckOutcome.Done(n.Id, change.Update.Status);
+    }
+
+    /// <summary>Fires a durable timer: a follow-up or an expiry.</summary>
+    public async Task FireAsync(TimerRecord timer, CancellationToken ct = default)
+    {
+        using var _ = await _locks.AcquireAsync(timer.NotificationId, ct);
+        var now = time.GetUtcNow();
+        var details = await store.GetNotificationAsync(timer.NotificationId, ct);
+        var change = new NotificationChange(timer.NotificationId);
+        change.DeletedTimers.Add(timer.Id);
+        var sends = new List<Send>();
+        var n = details?.Notification;
+
+        if (n is null || n.Status.IsFinal() || (timer.Kind == TimerKind.FollowUp && timer.Step != n.Step))
+        {
+            // Already handled (seen, expired, or this follow-up's step was passed): just forget the timer.
+        }
+        else if (timer.Kind == TimerKind.Expire || n.IsExpired(now))
+        {
+            change = Finish(details!, NotificationStatus.Expired, "expired", null, $"expired (TTL ended {n.ExpiresAt:O}) before anyone saw it", sends, now);
+            change.DeletedTimers.Add(timer.Id);
+        }
+        else
+        {
+            var rule = await FindRuleAsync(n, ct);
+            var user = await store.GetUserAsync(n.AppId, n.UserId, ct);
+            if (rule is null || user is null)
+            {
+                change.Trace.Add(new TraceEntry(now, timer.Step, null, rule is null
+                    ? $"follow-up skipped: rule version {n.RuleVersion} is no longer known"
+                    : "follow-up skipped: the user was deleted"));
+            }
+            else
+            {
+                var snapshots = devices.Snapshots(await store.GetDevicesAsync(n.AppId, n.UserId, ct));
+                var reached = details!.Deliveries.Where(d => d.DeviceId is not null).Select(d => (d.DeviceId!, d.Channel)).ToHashSet();
+                change.Trace.Add(new TraceEntry(now, timer.Step, null, $"unseen after step {timer.Step + 1}'s wait: following up"));
+                var decision = DecisionEngine.Decide(new DecisionInput(n, user, snapshots, rule, timer.Step + 1, reached, options.EnabledChannels, now));
+                var updated = ApplyDecision(n, decision, change, sends, now, isFollowUp: true);
+                if (updated != n) change.Update = updated;
+            }
+        }
+
+        await store.CommitAsync([change], ct);
+        await AfterCommitAsync([change], sends, ct);
+    }
+
+    /// <summary>A device connected: send it every in-app notification still open for it.</summary>
+    /// <param name="lastEventId">An SSE client's <c>Last-Event-ID</c>: deliveries it already received are skipped.</param>
+    public async Task ResendOpenAsync(string deviceId, string? lastEventId, CancellationToken ct = default)
+    {
+        var now = time.GetUtcNow();
+        var open = await store.GetOpenInAppDeliveriesAsync(deviceId, now, ct);
+        var changes = new List<NotificationChange>();
+        foreach (var (delivery, n) in open)
+        {
+            if (lastEventId is not null && delivery.Status == DeliveryStatus.Sent && string.CompareOrdinal(delivery.Id, lastEventId) <= 0) continue;
+            if (!await realtime.SendAsync(deviceId, new NotificationMessage(NotificationPayload.From(n)), delivery.Id, ct)) break;
+            if (delivery.Status != DeliveryStatus.Pending) continue;
+            var change = new NotificationChange(n.Id);
+            change.DeliveryUpdates.Add(new DeliveryUpdate(delivery.Id, DeliveryStatus.Sent, now, "sent on reconnect"));
+            change.Trace.Add(new TraceEntry(now, delivery.Step, deviceId, "device connected: sent in-app"));
+            if (n.Status == NotificationStatus.Scheduled) change.Update = n with { Status = NotificationStatus.Delivered };
+            changes.Add(change);
+        }
+        if (changes.Count > 0) await store.CommitAsync(changes, ct);
+    }
+
+    private Notification ApplyDecision(Notification n, Decision decision, NotificationChange change, List<Send> sends, DateTimeOffset now, bool isFollowUp)
+    {
+        change.Trace.AddRange(decision.Trace);
+        if (!decision.Found)
+            return isFollowUp ? n : n with { Status = NotificationStatus.Failed };
+
+        var step = decision.Step!.Value;
+        var anySent = false;
+        foreach (var target in decision.Targets)
+        {
+            var online = realtime.IsConnected(target.Device.Id);
+            var delivery = new Delivery(Ids.New("dlv", now), n.Id, step, target.Device.Id, decision.Channel!.Value,
+                online ? DeliveryStatus.Sent : DeliveryStatus.Pending, now, online ? now : null,
+                online ? null : "device offline: sent when it connects");
+            change.NewDeliveries.Add(delivery);
+            if (online) sends.Add(new Send(target.Device.Id, new NotificationMessage(NotificationPayload.From(n)), delivery.Id));
+            anySent |= online;
+        }
+        var rule = rules.FindVersion(n.RuleVersion);
+        if (rule is not null && rule.Steps[step].Wait is { } wait && step + 1 < rule.Steps.Length)
+        {
+            var due = now + wait;
+            if (due < n.ExpiresAt) change.NewTimers.Add(new TimerRecord(Ids.New("tmr", now), n.Id, TimerKind.FollowUp, step, due));
+        }
+        var status = anySent || n.Status == NotificationStatus.Delivered ? NotificationStatus.Delivered : NotificationStatus.Scheduled;
+        return n with { Status = status, Step = step };
+    }
+
+    /// <summary>Makes a notification final: drops what was not sent, clears what was, cancels its timers.</summary>
+    private static NotificationChange Finish(NotificationDetails details, NotificationStatus status, string clearReason, string? byDevice,
+        string message, List<Send> sends, DateTimeOffset now)
+    {
+        var n = details.Notification;
+        var change = new NotificationChange(n.Id) { Update = n with { Status = status }, DeleteAllTimers = true };
+        foreach (var d in details.Deliveries)
+        {
+            if (d.DeviceId is not null && d.DeviceId == byDevice)
+                change.DeliveryUpdates.Add(new DeliveryUpdate(d.Id, DeliveryStatus.Acknowledged, d.SentAt, message));
+            else if (d.Status == DeliveryStatus.Sent)
+            {
+                change.DeliveryUpdates.Add(new DeliveryUpdate(d.Id, DeliveryStatus.Cleared, d.SentAt, clearReason));
+                if (d.Channel == Channel.InApp && d.DeviceId is not null) sends.Add(new Send(d.DeviceId, new ClearMessage(n.Id, clearReason), null));
+            }
+            else if (d.Status == DeliveryStatus.Pending)
+                change.DeliveryUpdates.Add(new DeliveryUpdate(d.Id, DeliveryStatus.Dropped, null, clearReason));
+        }
+        change.Trace.Add(new TraceEntry(now, null, byDevice, message));
+        return change;
+    }
+
+    private async Task AfterCommitAsync(IReadOnlyList<NotificationChange> changes, List<Send> sends, CancellationToken ct)
+    {
+        foreach (var change in changes)
+        {
+            if (change.DeleteAllTimers) schedule.CancelNotification(change.NotificationId);
+            else if (change.NewTimers.Count > 0) schedule.Add(change.NewTimers);
+        }
+        foreach (var send in sends)
+        {
+            try
+            {
+                await realtime.SendAsync(send.DeviceId, send.Message, send.EventId, ct);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // The delivery is stored; the device gets it when it reconnects.
+                LogSendFailed(e, send.DeviceId);
+            }
+        }
+    }
+
+    private async Task<Rule?> FindRuleAsync(Notification n, CancellationToken ct)
+    {
+        if (rules.FindVersion(n.RuleVersion) is { } rule) return rule;
+        if (await store.GetRuleVersionSourceAsync(n.RuleVersion, ct) is not { } source) return null;
+        var parsed = RuleParser.Parse(source, n.RuleName);
+        if (parsed.Rule is null) return null;
+        rules.Remember(parsed.Rule);
+        return rules.FindVersion(n.RuleVersion);
+    }
+
+    /// <summary>A message to send once the change that caused it is durable.</summary>
+    private sealed record Send(string DeviceId, ServerMessage Message, string? EventId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sending to device {DeviceId} failed; it is re-sent when the device reconnects")]
+    private partial void LogSendFailed(Exception e, string deviceId);
+}

@@ -1,0 +1,37 @@
+using System.Text.Json.Nodes;
+using Notify.Engine.Model;
+
+namespace Notify.Engine.Notifications;
+
+/// <summary>The in-app channel: whatever holds the devices' realtime connections (this process, or Pushpin).</summary>
+public interface IRealtimeSender
+{
+    /// <summary>True when the device holds a connection that <see cref="SendAsync"/> reaches.</summary>
+    bool IsConnected(string deviceId);
+
+    /// <summary>Sends to every connection of the device; false when it has none.</summary>
+    /// <param name="eventId">The id SSE clients resume from (<c>Last-Event-ID</c>), if the message has one.</param>
+    ValueTask<bool> SendAsync(string deviceId, ServerMessage message, string? eventId = null, CancellationToken ct = default);
+}
+
+/// <summary>A message from the server to a device (realtime contract in docs/api.md).</summary>
+public abstract record ServerMessage(string Type);
+
+public sealed record HelloMessage(string DeviceId, DateTimeOffset ServerTime) : ServerMessage("hello");
+
+public sealed record NotificationMessage(NotificationPayload Notification) : ServerMessage("notification");
+
+/// <summary>What a device shows. <see cref="ExpiresAt"/> lets the SDK drop it if it is shown late.</summary>
+public sealed record NotificationPayload(string Id, string Category, string? Title, string? Body, JsonObject? Data,
+    Priority Priority, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt)
+{
+    public static NotificationPayload From(Notification n) =>
+        new(n.Id, n.Category, n.Title, n.Body, n.Data, n.Priority, n.CreatedAt, n.ExpiresAt);
+}
+
+/// <summary>Remove a notification: <c>seen-elsewhere</c>, <c>dismissed</c>, <c>expired</c> or <c>collapsed</c>.</summary>
+public sealed record ClearMessage(string NotificationId, string Reason) : ServerMessage("clear");
+
+public sealed record PongMessage() : ServerMessage("pong");
+
+public sealed record ErrorMessage(string Code, string Message) : ServerMessage("error");

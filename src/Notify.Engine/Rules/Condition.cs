@@ -1,0 +1,77 @@
+using Cel;
+
+namespace Notify.Engine.Rules;
+
+/// <summary>
+/// A rule condition (<c>when</c>, <c>where</c>) in CEL, the expression language of Kubernetes and Firebase
+/// rules. Compiled once when the rule loads and checked against every field the engine provides, so a
+/// typo is a load error rather than a condition that is silently false.
+/// </summary>
+public sealed class Condition
+{
+    private static readonly CelEnvironment Environment = new(null, null) { StrictTypeComparison = false };
+    private readonly CelProgramDelegate _program;
+
+    private Condition(string source, CelProgramDelegate program)
+    {
+        Source = source;
+        _program = program;
+    }
+
+    public string Source { get; }
+
+    /// <summary>Compiles <paramref name="source"/> and tries it on a sample context.</summary>
+    /// <param name="perDevice">True for <c>where</c> (sees <c>device</c>), false for <c>when</c>.</param>
+    /// <returns>The condition, or null with <paramref name="error"/> saying what is wrong.</returns>
+    public static Condition? TryCompile(string source, bool perDevice, out string? error)
+    {
+        CelProgramDelegate program;
+        try
+        {
+            program = Environment.Compile(source);
+        }
+        catch (Exception e)
+        {
+            error = $"'{source}' is not a valid CEL expression: {e.Message}";
+            return null;
+        }
+        var condition = new Condition(source, program);
+        try
+        {
+            var result = program(ConditionContext.Sample(perDevice));
+            if (result is not bool)
+            {
+                error = $"'{source}' must be true or false, but gives {result?.GetType().Name ?? "null"}";
+                return null;
+            }
+        }
+        catch (Exception e)
+        {
+            error = $"'{source}' cannot be evaluated: {Explain(e, perDevice)}";
+            return null;
+        }
+        error = null;
+        return condition;
+    }
+
+    /// <summary>Evaluates the condition; an evaluation error is false, with the error returned for the trace.</summary>
+    public bool Evaluate(IDictionary<string, object?> variables, out string? error)
+    {
+        try
+        {
+            error = null;
+            return _program(variables) is true;
+        }
+        catch (Exception e)
+        {
+            error = e.Message;
+            return false;
+        }
+    }
+
+    private static string Explain(Exception e, bool perDevice) => e.Message.Contains("'device'", StringComparison.Ordinal) && !perDevice
+        ? "'device' is only known in a step's 'where' condition; 'when' sees notification, user, now and local"
+        : $"{e.Message} Known fields: {ConditionContext.FieldList(perDevice)}";
+
+    public override string ToString() => Source;
+}

@@ -1,0 +1,112 @@
+using Notify.Engine.Model;
+using NodaTime;
+
+namespace Notify.Engine.Rules;
+
+/// <summary>
+/// Builds the variables a condition sees. Every field is always present (unknown values get a documented
+/// neutral value and a <c>known</c> flag), so conditions never fail on a missing key at run time.
+/// </summary>
+public static class ConditionContext
+{
+    public static Dictionary<string, object?> For(Notification notification, User user, DateTimeOffset now) => new()
+    {
+        ["notification"] = NotificationVars(notification),
+        ["user"] = UserVars(user, now),
+        ["local"] = LocalVars(user.TimeZone, now),
+        ["now"] = now.ToUnixTimeSeconds(),
+    };
+
+    public static Dictionary<string, object?> WithDevice(Dictionary<string, object?> baseVars, DeviceSnapshot device, DateTimeOffset now)
+        => new(baseVars) { ["device"] = DeviceVars(device, now) };
+
+    internal static Dictionary<string, object?> Sample(bool perDevice)
+    {
+        var now = DateTimeOffset.UnixEpoch.AddYears(50);
+        var n = new Notification
+        {
+            Id = "n", AppId = "a", UserId = "u", Category = "c", Priority = Priority.Normal, CreatedAt = now, ExpiresAt = now,
+            RuleName = "r", RuleVersion = "v", Status = NotificationStatus.Scheduled, Title = "t", Body = "b",
+        };
+        var vars = For(n, new User("a", "u", "e@example.com", "UTC", "en", now, now), now);
+        if (!perDevice) return vars;
+        var device = new DeviceSnapshot(new Device("d", "a", "u", Platform.Ios, "phone", null, "", now), DeviceState.Unknown);
+        return WithDevice(vars, device, now);
+    }
+
+    internal static string FieldList(bool perDevice) =>
+        "notification.{id,category,priority,title,body,collapseKey,data}, user.{id,timeZone,email,hasEmail,locale}, " +
+        "local.{hour,minute,weekday,date}, now" +
+        (perDevice ? ", device.{id,name,platform,online,presence,foreground,idleSeconds,battery.{known,level,charging,lowPower}," +
+            "connectivity.{known,type,metered},location.{known,lat,lon,accuracy},hasPush}" : "");
+
+    private static Dictionary<string, object?> NotificationVars(Notification n) => new()
+    {
+        ["id"] = n.Id,
+        ["category"] = n.Category,
+        ["priority"] = Names.Of(n.Priority),
+        ["title"] = n.Title ?? "",
+        ["body"] = n.Body ?? "",
+        ["collapseKey"] = n.CollapseKey ?? "",
+        ["data"] = n.Data?.ToDictionary(kv => kv.Key, kv => (object?)kv.Value?.ToString()) ?? new Dictionary<string, object?>(),
+    };
+
+    private static Dictionary<string, object?> UserVars(User u, DateTimeOffset now) => new()
+    {
+        ["id"] = u.Id,
+        ["timeZone"] = u.TimeZone,
+        ["email"] = u.Email ?? "",
+        ["hasEmail"] = !string.IsNullOrEmpty(u.Email),
+        ["locale"] = u.Locale ?? "",
+    };
+
+    private static Dictionary<string, object?> LocalVars(string timeZone, DateTimeOffset now)
+    {
+        var zone = DateTimeZoneProviders.Tzdb.GetZoneOrNull(timeZone) ?? DateTimeZone.Utc;
+        var local = Instant.FromDateTimeOffset(now).InZone(zone).LocalDateTime;
+        return new()
+        {
+            ["hour"] = (long)local.Hour,
+            ["minute"] = (long)local.Minute,
+            ["weekday"] = local.DayOfWeek.ToString()[..3].ToLowerInvariant(),
+            ["date"] = local.Date.ToString("yyyy-MM-dd", null),
+        };
+    }
+
+    private static Dictionary<string, object?> DeviceVars(DeviceSnapshot d, DateTimeOffset now)
+    {
+        var s = d.State;
+        return new()
+        {
+            ["id"] = d.Device.Id,
+            ["name"] = d.Device.Name ?? "",
+            ["platform"] = Names.Of(d.Device.Platform),
+            ["online"] = s.Online,
+            ["presence"] = s.Presence is { } p ? Names.Of(p) : "unknown",
+            ["foreground"] = s.Foreground ?? false,
+            // Seconds since the device last reported the user active; very large when never.
+            ["idleSeconds"] = s.LastActiveAt is { } at ? (long)Math.Max(0, (now - at).TotalSeconds) : long.MaxValue / 2,
+            ["battery"] = new Dictionary<string, object?>
+            {
+                ["known"] = s.Battery is not null,
+                ["level"] = s.Battery?.Level ?? 1.0,
+                ["charging"] = s.Battery?.Charging ?? false,
+                ["lowPower"] = s.Battery?.LowPower ?? false,
+            },
+            ["connectivity"] = new Dictionary<string, object?>
+            {
+                ["known"] = s.Connectivity is not null,
+                ["type"] = s.Connectivity is { } c ? Names.Of(c.Type) : "unknown",
+                ["metered"] = s.Connectivity?.Metered ?? false,
+            },
+            ["location"] = new Dictionary<string, object?>
+            {
+                ["known"] = s.Location is not null,
+                ["lat"] = s.Location?.Lat ?? 0.0,
+                ["lon"] = s.Location?.Lon ?? 0.0,
+                ["accuracy"] = s.Location?.Accuracy ?? 0.0,
+            },
+            ["hasPush"] = d.Device.Push is not null,
+        };
+    }
+}

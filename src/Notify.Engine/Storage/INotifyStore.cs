@@ -1,0 +1,79 @@
+using Notify.Engine.Model;
+using Notify.Engine.Timers;
+
+namespace Notify.Engine.Storage;
+
+/// <summary>
+/// The storage port. One implementation per provider (SQLite embedded, MongoDB at scale); the same
+/// contract tests run against each. Writes that belong together go through <see cref="CommitAsync"/>,
+/// which applies them atomically and returns only once they are durable.
+/// </summary>
+public interface INotifyStore
+{
+    Task<User?> GetUserAsync(string appId, string userId, CancellationToken ct = default);
+    Task UpsertUserAsync(User user, CancellationToken ct = default);
+
+    /// <summary>The user's devices with the state last written behind (null when never reported).</summary>
+    Task<IReadOnlyList<StoredDevice>> GetDevicesAsync(string appId, string userId, CancellationToken ct = default);
+    Task<StoredDevice?> GetDeviceAsync(string deviceId, CancellationToken ct = default);
+    Task<Device?> FindDeviceByTokenHashAsync(string tokenHash, CancellationToken ct = default);
+    Task AddDeviceAsync(Device device, CancellationToken ct = default);
+    Task UpdateDeviceAsync(Device device, CancellationToken ct = default);
+    /// <summary>Forgets the device (its token stops working at once). False when there was none.</summary>
+    Task<bool> DeleteDeviceAsync(string deviceId, CancellationToken ct = default);
+    /// <summary>Writes device states behind the in-memory tracker, many in one go.</summary>
+    Task SaveDeviceStatesAsync(IReadOnlyCollection<KeyValuePair<string, DeviceState>> states, CancellationToken ct = default);
+
+    /// <summary>Applies the changes atomically and durably. An insert whose idempotency key the app already
+    /// used within the window is not applied; the result names the notification that holds the key.</summary>
+    Task<CommitResult> CommitAsync(IReadOnlyList<NotificationChange> changes, CancellationToken ct = default);
+    Task<NotificationDetails?> GetNotificationAsync(string notificationId, CancellationToken ct = default);
+    /// <summary>The stored response of the notification that used this key since <paramref name="since"/>.</summary>
+    Task<IdempotencyHit?> FindIdempotencyAsync(string appId, string key, DateTimeOffset since, CancellationToken ct = default);
+    /// <summary>Notifications of the user with this collapse key that are not final yet.</summary>
+    Task<IReadOnlyList<NotificationDetails>> FindOpenByCollapseKeyAsync(string appId, string userId, string collapseKey, CancellationToken ct = default);
+    /// <summary>In-app deliveries to the device, pending or sent, of notifications that are not final and not expired at <paramref name="now"/>.</summary>
+    Task<IReadOnlyList<OpenDelivery>> GetOpenInAppDeliveriesAsync(string deviceId, DateTimeOffset now, CancellationToken ct = default);
+
+    /// <summary>Timers due before <paramref name="before"/>, earliest first.</summary>
+    Task<IReadOnlyList<TimerRecord>> GetTimersDueBeforeAsync(DateTimeOffset before, int limit, CancellationToken ct = default);
+
+    /// <summary>Keeps a rule version's source so follow-ups of old notifications survive a restart.</summary>
+    Task SaveRuleVersionAsync(string name, string version, string source, DateTimeOffset at, CancellationToken ct = default);
+    Task<string?> GetRuleVersionSourceAsync(string version, CancellationToken ct = default);
+
+    /// <summary>True when the store answers; for readiness.</summary>
+    Task<bool> PingAsync(CancellationToken ct = default);
+}
+
+public sealed record StoredDevice(Device Device, DeviceState? State);
+
+public sealed record IdempotencyHit(string NotificationId, string ResponseJson);
+
+public sealed record OpenDelivery(Delivery Delivery, Notification Notification);
+
+public sealed record CommitResult(string? DuplicateOfNotificationId, string? DuplicateResponseJson)
+{
+    public static readonly CommitResult Applied = new(null, null);
+    public bool IsDuplicate => DuplicateOfNotificationId is not null;
+}
+
+/// <summary>What happens to one notification in one commit.</summary>
+public sealed class NotificationChange(string notificationId)
+{
+    public string NotificationId { get; } = notificationId;
+    /// <summary>A new notification (with its idempotency key and the response to replay).</summary>
+    public Notification? Insert { get; set; }
+    public string? ResponseJson { get; set; }
+    /// <summary>The notification's new status, step and acknowledgement.</summary>
+    public Notification? Update { get; set; }
+    public List<Delivery> NewDeliveries { get; } = [];
+    public List<DeliveryUpdate> DeliveryUpdates { get; } = [];
+    public List<TraceEntry> Trace { get; } = [];
+    public List<TimerRecord> NewTimers { get; } = [];
+    public List<string> DeletedTimers { get; } = [];
+    /// <summary>Deletes every timer of the notification (it is final).</summary>
+    public bool DeleteAllTimers { get; set; }
+}
+
+public sealed record DeliveryUpdate(string DeliveryId, DeliveryStatus Status, DateTimeOffset? SentAt, string? Reason);
