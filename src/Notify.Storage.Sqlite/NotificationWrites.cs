@@ -1,0 +1,58 @@
+using System.Text.Json;
+using Notify.Engine.Model;
+using Notify.Engine.Notifications;
+using Notify.Engine.Storage;
+using static Notify.Storage.Sqlite.SqliteStore;
+
+namespace Notify.Storage.Sqlite;
+
+/// <summary>Applies a commit of notification changes inside the writer's transaction.</summary>
+internal static class NotificationWrites
+{
+    public static CommitResult Apply(SqliteWriter.Batch b, IReadOnlyList<NotificationChange> changes)
+    {
+        foreach (var change in changes)
+        {
+            if (change.Insert is { } n)
+            {
+                if (n.IdempotencyKey is { } key)
+                {
+                    var since = Ms(n.CreatedAt) - (long)TimeSpan.FromHours(24).TotalMilliseconds;
+                    var existing = b.Scalar("SELECT notification_id FROM idempotency WHERE app_id=$1 AND key=$2 AND created_at >= $3", n.AppId, key, since) as string;
+                    if (existing is not null)
+                    {
+                        var response = b.Scalar("SELECT response_json FROM notifications WHERE id=$1", existing) as string;
+                        return new CommitResult(existing, response ?? "{}");
+                    }
+                    b.Execute("INSERT OR REPLACE INTO idempotency (app_id, key, notification_id, created_at) VALUES ($1,$2,$3,$4)",
+                        n.AppId, key, n.Id, Ms(n.CreatedAt));
+                }
+                b.Execute("INSERT INTO notifications (id, app_id, user_id, category, title, body, data_json, priority, idempotency_key, collapse_key, " +
+                    "created_at, expires_at, rule_name, rule_version, status, step, ack_at, ack_by, response_json) " +
+                    "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19)",
+                    n.Id, n.AppId, n.UserId, n.Category, n.Title, n.Body, n.Data?.ToJsonString(), Names.Of(n.Priority), n.IdempotencyKey,
+                    n.CollapseKey, Ms(n.CreatedAt), Ms(n.ExpiresAt), n.RuleName, n.RuleVersion, Names.Of(n.Status), n.Step,
+                    n.AcknowledgedAt is { } a ? Ms(a) : null, n.AcknowledgedBy, change.ResponseJson);
+            }
+            if (change.Update is { } u)
+                b.Execute("UPDATE notifications SET status=$2, step=$3, ack_at=$4, ack_by=$5 WHERE id=$1",
+                    u.Id, Names.Of(u.Status), u.Step, u.AcknowledgedAt is { } at ? Ms(at) : null, u.AcknowledgedBy);
+            foreach (var d in change.NewDeliveries)
+                b.Execute("INSERT INTO deliveries (id, notification_id, step, device_id, channel, status, created_at, sent_at, reason) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)",
+                    d.Id, d.NotificationId, d.Step, d.DeviceId, Names.Of(d.Channel), Names.Of(d.Status), Ms(d.CreatedAt), d.SentAt is { } s ? Ms(s) : null, d.Reason);
+            foreach (var d in change.DeliveryUpdates)
+                b.Execute("UPDATE deliveries SET status=$2, sent_at=$3, reason=COALESCE($4, reason) WHERE id=$1",
+                    d.DeliveryId, Names.Of(d.Status), d.SentAt is { } s ? Ms(s) : null, d.Reason);
+            if (change.Trace.Count > 0)
+                b.Execute("INSERT INTO trace (notification_id, entries_json) VALUES ($1,$2)", change.NotificationId,
+                    JsonSerializer.Serialize(change.Trace, EngineJson.Options));
+            if (change.DeleteAllTimers) b.Execute("DELETE FROM timers WHERE notification_id=$1", change.NotificationId);
+            foreach (var id in change.DeletedTimers) b.Execute("DELETE FROM timers WHERE id=$1", id);
+            if (!change.DeleteAllTimers)
+                foreach (var t in change.NewTimers)
+                    b.Execute("INSERT INTO timers (id, notification_id, kind, step, due_at) VALUES ($1,$2,$3,$4,$5)",
+                        t.Id, t.NotificationId, t.Kind.ToString(), t.Step, Ms(t.DueAt));
+        }
+        return CommitResult.Applied;
+    }
+}

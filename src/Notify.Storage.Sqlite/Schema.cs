@@ -1,0 +1,41 @@
+namespace Notify.Storage.Sqlite;
+
+/// <summary>The tables. Times are Unix milliseconds (UTC); enums are their wire names.</summary>
+internal static class Schema
+{
+    public const int Version = 1;
+
+    public const string Create = """
+        CREATE TABLE IF NOT EXISTS users (
+            app_id TEXT NOT NULL, id TEXT NOT NULL, email TEXT, time_zone TEXT NOT NULL, locale TEXT,
+            created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+            PRIMARY KEY (app_id, id)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS devices (
+            id TEXT PRIMARY KEY, app_id TEXT NOT NULL, user_id TEXT NOT NULL, platform TEXT NOT NULL, name TEXT,
+            push_json TEXT, token_hash TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL, state_json TEXT);
+        CREATE INDEX IF NOT EXISTS devices_user ON devices (app_id, user_id);
+        CREATE TABLE IF NOT EXISTS notifications (
+            id TEXT PRIMARY KEY, app_id TEXT NOT NULL, user_id TEXT NOT NULL, category TEXT NOT NULL, title TEXT, body TEXT,
+            data_json TEXT, priority TEXT NOT NULL, idempotency_key TEXT, collapse_key TEXT, created_at INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL, rule_name TEXT NOT NULL, rule_version TEXT NOT NULL, status TEXT NOT NULL,
+            step INTEGER NOT NULL, ack_at INTEGER, ack_by TEXT, response_json TEXT);
+        CREATE INDEX IF NOT EXISTS notifications_collapse ON notifications (app_id, user_id, collapse_key) WHERE collapse_key IS NOT NULL;
+        CREATE TABLE IF NOT EXISTS idempotency (
+            app_id TEXT NOT NULL, key TEXT NOT NULL, notification_id TEXT NOT NULL, created_at INTEGER NOT NULL,
+            PRIMARY KEY (app_id, key)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS deliveries (
+            id TEXT PRIMARY KEY, notification_id TEXT NOT NULL, step INTEGER NOT NULL, device_id TEXT, channel TEXT NOT NULL,
+            status TEXT NOT NULL, created_at INTEGER NOT NULL, sent_at INTEGER, reason TEXT);
+        CREATE INDEX IF NOT EXISTS deliveries_notification ON deliveries (notification_id);
+        CREATE INDEX IF NOT EXISTS deliveries_open ON deliveries (device_id) WHERE status IN ('pending', 'sent') AND channel = 'inApp';
+        CREATE TABLE IF NOT EXISTS trace (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT, notification_id TEXT NOT NULL, entries_json TEXT NOT NULL);
+        CREATE INDEX IF NOT EXISTS trace_notification ON trace (notification_id);
+        CREATE TABLE IF NOT EXISTS timers (
+            id TEXT PRIMARY KEY, notification_id TEXT NOT NULL, kind TEXT NOT NULL, step INTEGER NOT NULL, due_at INTEGER NOT NULL);
+        CREATE INDEX IF NOT EXISTS timers_due ON timers (due_at);
+        CREATE INDEX IF NOT EXISTS timers_notification ON timers (notification_id);
+        CREATE TABLE IF NOT EXISTS rule_versions (
+            version TEXT PRIMARY KEY, name TEXT NOT NULL, source TEXT NOT NULL, created_at INTEGER NOT NULL) WITHOUT ROWID;
+        """;
+}

@@ -1,0 +1,210 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using Notify.Engine.Model;
+using Notify.Engine.Notifications;
+using Notify.Engine.Storage;
+using Notify.Engine.Timers;
+
+namespace Notify.Storage.Sqlite;
+
+/// <summary>
+/// The storage port on a SQLite file in WAL mode: readers run concurrently on pooled connections, every
+/// write goes through the one batching <see cref="SqliteWriter"/>. A commit has returned only once it is in
+/// the database file's WAL, so it survives the process being killed.
+/// </summary>
+public sealed class SqliteStore : INotifyStore, IAsyncDisposable
+{
+    private readonly string _readConnectionString;
+    private readonly SqliteWriter _writer;
+
+    public SqliteStore(SqliteOptions options, ILogger<SqliteStore> logger)
+    {
+        var path = System.IO.Path.GetFullPath(options.Path);
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+        var builder = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 30 };
+        using (var setup = new SqliteConnection(builder.ConnectionString))
+        {
+            setup.Open();
+            using var cmd = setup.CreateCommand();
+            cmd.CommandText = "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=10000;" + Schema.Create + $"PRAGMA user_version={Schema.Version};";
+            cmd.ExecuteNonQuery();
+        }
+        _readConnectionString = builder.ConnectionString;
+        var sync = options.Synchronous == SqliteSynchronous.Full ? "FULL" : "NORMAL";
+        _writer = new SqliteWriter(builder.ConnectionString, options.MaxBatch, logger);
+        _writer.WriteAsync(b => b.Execute($"PRAGMA synchronous={sync}")).GetAwaiter().GetResult();
+        Path = path;
+    }
+
+    /// <summary>The full path of the database file.</summary>
+    public string Path { get; }
+
+    // ---- users and devices ----
+
+    public Task<User?> GetUserAsync(string appId, string userId, CancellationToken ct = default) =>
+        ReadAsync(c => Single(c, "SELECT app_id, id, email, time_zone, locale, created_at, updated_at FROM users WHERE app_id=$1 AND id=$2",
+            r => new User(r.GetString(0), r.GetString(1), Str(r, 2), r.GetString(3), Str(r, 4), Time(r, 5), Time(r, 6)), appId, userId), ct);
+
+    public Task UpsertUserAsync(User user, CancellationToken ct = default) => _writer.WriteAsync(b => b.Execute(
+        "INSERT INTO users (app_id, id, email, time_zone, locale, created_at, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7) " +
+        "ON CONFLICT (app_id, id) DO UPDATE SET email=excluded.email, time_zone=excluded.time_zone, locale=excluded.locale, updated_at=excluded.updated_at",
+        user.AppId, user.Id, user.Email, user.TimeZone, user.Locale, Ms(user.CreatedAt), Ms(user.UpdatedAt)), ct);
+
+    private const string DeviceColumns = "id, app_id, user_id, platform, name, push_json, token_hash, created_at, state_json";
+
+    public Task<IReadOnlyList<StoredDevice>> GetDevicesAsync(string appId, string userId, CancellationToken ct = default) =>
+        ReadAsync<IReadOnlyList<StoredDevice>>(c => Many(c, $"SELECT {DeviceColumns} FROM devices WHERE app_id=$1 AND user_id=$2 ORDER BY id",
+            ReadDevice, appId, userId), ct);
+
+    public Task<StoredDevice?> GetDeviceAsync(string deviceId, CancellationToken ct = default) =>
+        ReadAsync(c => Single(c, $"SELECT {DeviceColumns} FROM devices WHERE id=$1", ReadDevice, deviceId), ct);
+
+    public Task<Device?> FindDeviceByTokenHashAsync(string tokenHash, CancellationToken ct = default) =>
+        ReadAsync(c => Single(c, $"SELECT {DeviceColumns} FROM devices WHERE token_hash=$1", r => ReadDevice(r).Device, tokenHash), ct);
+
+    public Task AddDeviceAsync(Device d, CancellationToken ct = default) => _writer.WriteAsync(b => b.Execute(
+        "INSERT INTO devices (id, app_id, user_id, platform, name, push_json, token_hash, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)",
+        d.Id, d.AppId, d.UserId, Names.Of(d.Platform), d.Name, Json(d.Push), d.TokenHash, Ms(d.CreatedAt)), ct);
+
+    public Task UpdateDeviceAsync(Device d, CancellationToken ct = default) => _writer.WriteAsync(b => b.Execute(
+        "UPDATE devices SET name=$2, push_json=$3, token_hash=$4 WHERE id=$1", d.Id, d.Name, Json(d.Push), d.TokenHash), ct);
+
+    public Task<bool> DeleteDeviceAsync(string deviceId, CancellationToken ct = default) =>
+        _writer.WriteAsync(b => b.Execute("DELETE FROM devices WHERE id=$1", deviceId) > 0, ct);
+
+    public Task SaveDeviceStatesAsync(IReadOnlyCollection<KeyValuePair<string, DeviceState>> states, CancellationToken ct = default) =>
+        _writer.WriteAsync(b =>
+        {
+            foreach (var (id, state) in states) b.Execute("UPDATE devices SET state_json=$2 WHERE id=$1", id, Json(state));
+            return states.Count;
+        }, ct);
+
+    // ---- notifications ----
+
+    public Task<CommitResult> CommitAsync(IReadOnlyList<NotificationChange> changes, CancellationToken ct = default) =>
+        _writer.WriteAsync(b => NotificationWrites.Apply(b, changes), ct);
+
+    private const string NotificationColumns = "id, app_id, user_id, category, title, body, data_json, priority, idempotency_key, collapse_key, " +
+        "created_at, expires_at, rule_name, rule_version, status, step, ack_at, ack_by, response_json";
+
+    public Task<NotificationDetails?> GetNotificationAsync(string notificationId, CancellationToken ct = default) => ReadAsync(c =>
+    {
+        var head = Single(c, $"SELECT {NotificationColumns} FROM notifications WHERE id=$1", r => (ReadNotification(r), Str(r, 18)), notificationId);
+        return head.Item1 is null ? null : Details(c, head.Item1, head.Item2);
+    }, ct);
+
+    public Task<IdempotencyHit?> FindIdempotencyAsync(string appId, string key, DateTimeOffset since, CancellationToken ct = default) =>
+        ReadAsync(c => Single(c, "SELECT i.notification_id, n.response_json FROM idempotency i JOIN notifications n ON n.id = i.notification_id " +
+            "WHERE i.app_id=$1 AND i.key=$2 AND i.created_at >= $3", r => new IdempotencyHit(r.GetString(0), r.GetString(1)), appId, key, Ms(since)), ct);
+
+    public Task<IReadOnlyList<NotificationDetails>> FindOpenByCollapseKeyAsync(string appId, string userId, string collapseKey, CancellationToken ct = default) =>
+        ReadAsync<IReadOnlyList<NotificationDetails>>(c => Many(c,
+            $"SELECT {NotificationColumns} FROM notifications WHERE app_id=$1 AND user_id=$2 AND collapse_key=$3 AND status IN ('scheduled','delivered','held')",
+            r => (ReadNotification(r), Str(r, 18)), appId, userId, collapseKey).Select(h => Details(c, h.Item1, h.Item2)).ToList(), ct);
+
+    public Task<IReadOnlyList<OpenDelivery>> GetOpenInAppDeliveriesAsync(string deviceId, DateTimeOffset now, CancellationToken ct = default) =>
+        ReadAsync<IReadOnlyList<OpenDelivery>>(c => Many(c,
+            $"SELECT {DeliveryColumns}, {Prefixed("n.", NotificationColumns)} FROM deliveries d JOIN notifications n ON n.id = d.notification_id " +
+            "WHERE d.device_id=$1 AND d.status IN ('pending','sent') AND d.channel='inApp' AND n.status IN ('scheduled','delivered','held') AND n.expires_at > $2 ORDER BY d.id",
+            r => new OpenDelivery(ReadDelivery(r), ReadNotification(r, 9)), deviceId, Ms(now)), ct);
+
+    public Task<IReadOnlyList<TimerRecord>> GetTimersDueBeforeAsync(DateTimeOffset before, int limit, CancellationToken ct = default) =>
+        ReadAsync<IReadOnlyList<TimerRecord>>(c => Many(c, "SELECT id, notification_id, kind, step, due_at FROM timers WHERE due_at < $1 ORDER BY due_at LIMIT $2",
+            r => new TimerRecord(r.GetString(0), r.GetString(1), Enum.Parse<TimerKind>(r.GetString(2)), r.GetInt32(3), Time(r, 4)), Ms(before), limit), ct);
+
+    public Task SaveRuleVersionAsync(string name, string version, string source, DateTimeOffset at, CancellationToken ct = default) =>
+        _writer.WriteAsync(b => b.Execute("INSERT OR IGNORE INTO rule_versions (version, name, source, created_at) VALUES ($1,$2,$3,$4)",
+            version, name, source, Ms(at)), ct);
+
+    public Task<string?> GetRuleVersionSourceAsync(string version, CancellationToken ct = default) =>
+        ReadAsync(c => Single(c, "SELECT source FROM rule_versions WHERE version=$1", r => r.GetString(0), version), ct);
+
+    public Task<bool> PingAsync(CancellationToken ct = default) =>
+        ReadAsync(c => Single(c, "SELECT 1", r => r.GetInt64(0) == 1), ct);
+
+    public ValueTask DisposeAsync() => _writer.DisposeAsync();
+
+    // ---- reading ----
+
+    private const string DeliveryColumns = "d.id, d.notification_id, d.step, d.device_id, d.channel, d.status, d.created_at, d.sent_at, d.reason";
+
+    private static NotificationDetails Details(SqliteConnection c, Notification n, string? response)
+    {
+        var deliveries = Many(c, $"SELECT {DeliveryColumns} FROM deliveries d WHERE d.notification_id=$1 ORDER BY d.id", r => ReadDelivery(r), n.Id);
+        var trace = Many(c, "SELECT entries_json FROM trace WHERE notification_id=$1 ORDER BY seq",
+            r => JsonSerializer.Deserialize<List<TraceEntry>>(r.GetString(0), EngineJson.Options)!, n.Id).SelectMany(t => t).ToList();
+        return new NotificationDetails(n, deliveries, trace, response);
+    }
+
+    private async Task<T> ReadAsync<T>(Func<SqliteConnection, T> read, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        await using var connection = new SqliteConnection(_readConnectionString);
+        await connection.OpenAsync(ct);
+        return read(connection);
+    }
+
+    private static T? Single<T>(SqliteConnection c, string sql, Func<SqliteDataReader, T> map, params object?[] args)
+    {
+        using var cmd = Command(c, sql, args);
+        using var r = cmd.ExecuteReader();
+        return r.Read() ? map(r) : default;
+    }
+
+    private static List<T> Many<T>(SqliteConnection c, string sql, Func<SqliteDataReader, T> map, params object?[] args)
+    {
+        using var cmd = Command(c, sql, args);
+        using var r = cmd.ExecuteReader();
+        var list = new List<T>();
+        while (r.Read()) list.Add(map(r));
+        return list;
+    }
+
+    private static SqliteCommand Command(SqliteConnection c, string sql, object?[] args)
+    {
+        var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        for (var i = 0; i < args.Length; i++) cmd.Parameters.AddWithValue("$" + (i + 1), args[i] ?? DBNull.Value);
+        return cmd;
+    }
+
+    private static StoredDevice ReadDevice(SqliteDataReader r)
+    {
+        Names.TryParse<Platform>(r.GetString(3), out var platform);
+        var device = new Device(r.GetString(0), r.GetString(1), r.GetString(2), platform, Str(r, 4),
+            FromJson<PushRegistration>(Str(r, 5)), r.GetString(6), Time(r, 7));
+        return new StoredDevice(device, FromJson<DeviceState>(Str(r, 8)));
+    }
+
+    private static Notification ReadNotification(SqliteDataReader r, int o = 0)
+    {
+        Names.TryParse<Priority>(r.GetString(o + 7), out var priority);
+        Names.TryParse<NotificationStatus>(r.GetString(o + 14), out var status);
+        return new Notification
+        {
+            Id = r.GetString(o), AppId = r.GetString(o + 1), UserId = r.GetString(o + 2), Category = r.GetString(o + 3),
+            Title = Str(r, o + 4), Body = Str(r, o + 5), Data = Str(r, o + 6) is { } data ? JsonNode.Parse(data)!.AsObject() : null,
+            Priority = priority, IdempotencyKey = Str(r, o + 8), CollapseKey = Str(r, o + 9), CreatedAt = Time(r, o + 10),
+            ExpiresAt = Time(r, o + 11), RuleName = r.GetString(o + 12), RuleVersion = r.GetString(o + 13), Status = status,
+            Step = r.GetInt32(o + 15), AcknowledgedAt = r.IsDBNull(o + 16) ? null : Time(r, o + 16), AcknowledgedBy = Str(r, o + 17),
+        };
+    }
+
+    private static Delivery ReadDelivery(SqliteDataReader r)
+    {
+        Names.TryParse<Channel>(r.GetString(4), out var channel);
+        Names.TryParse<DeliveryStatus>(r.GetString(5), out var status);
+        return new Delivery(r.GetString(0), r.GetString(1), r.GetInt32(2), Str(r, 3), channel, status, Time(r, 6),
+            r.IsDBNull(7) ? null : Time(r, 7), Str(r, 8));
+    }
+
+    private static string Prefixed(string prefix, string columns) => string.Join(", ", columns.Split(", ").Select(c => prefix + c));
+
+    internal static string? Str(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
+    internal static DateTimeOffset Time(SqliteDataReader r, int i) => DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(i));
+    internal static long Ms(DateTimeOffset t) => t.ToUnixTimeMilliseconds();
+    internal static string? Json<T>(T? value) where T : class => value is null ? null : JsonSerializer.Serialize(value, EngineJson.Options);
+    private static T? FromJson<T>(string? json) where T : class => json is null ? null : JsonSerializer.Deserialize<T>(json, EngineJson.Options);
+}
