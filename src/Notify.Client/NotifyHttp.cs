@@ -15,7 +15,7 @@ internal sealed class NotifyHttp(HttpClient httpClient, Uri baseUri, string bear
         ArgumentNullException.ThrowIfNull(baseUri);
         if (!baseUri.IsAbsoluteUri)
             throw new ArgumentException("The Notify server address must be absolute, such as https://notify.example.com/.", nameof(baseUri));
-        return baseUri.AbsolutePath.EndsWith('/') ? baseUri : new Uri(baseUri + "/");
+        return baseUri.AbsolutePath.EndsWith('/') ? baseUri : new UriBuilder(baseUri) { Path = baseUri.AbsolutePath + "/" }.Uri;
     }
 
     /// <summary>Builds <c>{base}/{path}</c> where each segment is escaped.</summary>

@@ -33,8 +33,7 @@ public sealed class SqliteStore : INotifyStore, IAsyncDisposable
         }
         _readConnectionString = builder.ConnectionString;
         var sync = options.Synchronous == SqliteSynchronous.Full ? "FULL" : "NORMAL";
-        _writer = new SqliteWriter(builder.ConnectionString, options.MaxBatch, logger);
-        _writer.WriteAsync(b => b.Execute($"PRAGMA synchronous={sync}")).GetAwaiter().GetResult();
+        _writer = new SqliteWriter(builder.ConnectionString, $"PRAGMA synchronous={sync};", options.MaxBatch, logger);
         Path = path;
     }
 

@@ -19,10 +19,16 @@ internal sealed partial class SqliteWriter : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly Task _loop;
 
-    public SqliteWriter(string connectionString, int maxBatch, ILogger logger)
+    /// <param name="setup">Run once on the writer's connection before any write (its PRAGMAs).</param>
+    public SqliteWriter(string connectionString, string setup, int maxBatch, ILogger logger)
     {
         _connection = new SqliteConnection(connectionString);
         _connection.Open();
+        using (var cmd = _connection.CreateCommand())
+        {
+            cmd.CommandText = setup;
+            cmd.ExecuteNonQuery();
+        }
         _maxBatch = maxBatch;
         _logger = logger;
         _loop = Task.Factory.StartNew(RunAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();

@@ -1,0 +1,75 @@
+using System.Net.Mail;
+using NodaTime;
+using Notify.Engine.Devices;
+using Notify.Engine.Model;
+using Notify.Engine.Storage;
+using Notify.Server.Auth;
+using Notify.Server.Problems;
+
+namespace Notify.Server.Api;
+
+/// <summary><c>PUT /v1/users/{id}</c> and <c>GET /v1/users/{id}</c>.</summary>
+public static class UsersApi
+{
+    public static IEndpointRouteBuilder MapUsersApi(this IEndpointRouteBuilder app)
+    {
+        app.MapPut("/v1/users/{userId}", PutAsync).RequireAuthorization(Policies.AppOrAdmin).WithTags("Users")
+            .WithSummary("Create or replace a user (IANA time zone required)");
+        app.MapGet("/v1/users/{userId}", GetAsync).RequireAuthorization(Policies.AppOrDeviceOrAdmin).WithTags("Users")
+            .WithSummary("A user with their devices and each device's current state");
+        return app;
+    }
+
+    public sealed record UserRequest(string? Email, string? TimeZone, string? Locale);
+
+    public sealed record UserView(string Id, string? Email, string TimeZone, string? Locale, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
+        IReadOnlyList<DeviceView> Devices);
+
+    public sealed record DeviceView(string Id, Platform Platform, string? Name, PushView? Push, DateTimeOffset CreatedAt, DeviceState State);
+
+    /// <summary>The push registration without its token (a secret of the device).</summary>
+    public sealed record PushView(string Provider, string? Topic, string? Environment);
+
+    internal static IResult? ValidateId(string id, string what) =>
+        id.Length is 0 or > 128 || id.Any(char.IsControl)
+            ? Problem.BadRequest("invalid-id", $"The {what} id must be 1-128 printable characters.")
+            : null;
+
+    private static async Task<IResult> PutAsync(string userId, UserRequest request, HttpContext context, INotifyStore store,
+        DeviceStateTracker tracker, TimeProvider time)
+    {
+        if (!context.TryGetAppScope(out var appId, out var scopeProblem)) return scopeProblem!;
+        if (ValidateId(userId, "user") is { } idProblem) return idProblem;
+        if (string.IsNullOrWhiteSpace(request.TimeZone))
+            return Problem.BadRequest("missing-field", "'timeZone' is required: an IANA time zone id such as \"Europe/Lisbon\".", "timeZone");
+        if (DateTimeZoneProviders.Tzdb.GetZoneOrNull(request.TimeZone) is null)
+            return Problem.BadRequest("invalid-time-zone", $"'{request.TimeZone}' is not an IANA time zone id; use one such as \"Europe/Lisbon\", \"America/New_York\" or \"UTC\".", "timeZone");
+        if (request.Email is not null && (request.Email.Length > 254 || !MailAddress.TryCreate(request.Email, out _)))
+            return Problem.BadRequest("invalid-email", $"'{request.Email}' is not an email address.", "email");
+        if (request.Locale is { Length: 0 or > 35 }) return Problem.BadRequest("invalid-field", "'locale' is a BCP 47 tag such as \"pt-PT\".", "locale");
+
+        var now = time.GetUtcNow();
+        var existing = await store.GetUserAsync(appId, userId, context.RequestAborted);
+        var user = new User(appId, userId, request.Email, request.TimeZone, request.Locale, existing?.CreatedAt ?? now, now);
+        await store.UpsertUserAsync(user, context.RequestAborted);
+        var view = await ViewAsync(user, store, tracker, context.RequestAborted);
+        return existing is null ? TypedResults.Json(view, ServerJson.Strict, statusCode: 201) : TypedResults.Json(view, ServerJson.Strict);
+    }
+
+    private static async Task<IResult> GetAsync(string userId, HttpContext context, INotifyStore store, DeviceStateTracker tracker)
+    {
+        if (!context.TryGetAppScope(out var appId, out var scopeProblem)) return scopeProblem!;
+        var caller = context.Caller();
+        if (caller.Kind == CallerKind.Device && caller.UserId != userId) return Problem.NotFound("user", userId);
+        var user = await store.GetUserAsync(appId, userId, context.RequestAborted);
+        if (user is null) return Problem.NotFound("user", userId);
+        return TypedResults.Json(await ViewAsync(user, store, tracker, context.RequestAborted), ServerJson.Strict);
+    }
+
+    private static async Task<UserView> ViewAsync(User user, INotifyStore store, DeviceStateTracker tracker, CancellationToken ct)
+    {
+        var devices = tracker.Snapshots(await store.GetDevicesAsync(user.AppId, user.Id, ct));
+        return new UserView(user.Id, user.Email, user.TimeZone, user.Locale, user.CreatedAt, user.UpdatedAt,
+            devices.Select(d => DevicesApi.View(d)).ToList());
+    }
+}

@@ -1,0 +1,89 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using Notify.Engine.Devices;
+using Notify.Engine.Notifications;
+using Notify.Engine.Rules;
+using Notify.Engine.Storage;
+using Notify.Engine.Timers;
+using Notify.Server.Realtime;
+using Notify.Storage.Sqlite;
+
+namespace Notify.Server.Hosting;
+
+/// <summary>Wiring of the engine, the store and the realtime channel.</summary>
+public static class NotifyServices
+{
+    public static IHostApplicationBuilder AddNotifyStorage(this IHostApplicationBuilder builder)
+    {
+        var provider = builder.Configuration["Storage:Provider"] ?? "sqlite";
+        if (!provider.Equals("sqlite", StringComparison.OrdinalIgnoreCase))
+            throw new InvalidOperationException($"Storage:Provider '{provider}' is not available in this build; use 'sqlite'.");
+        builder.Services.AddOptions<SqliteOptions>().BindConfiguration("Storage:Sqlite").ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<SqliteOptions>>().Value;
+            options.Path = ContentRoot.Under(builder.Environment, options.Path);
+            return new SqliteStore(options, sp.GetRequiredService<ILogger<SqliteStore>>());
+        });
+        builder.Services.AddSingleton<INotifyStore>(sp => sp.GetRequiredService<SqliteStore>());
+        return builder;
+    }
+
+    public static IHostApplicationBuilder AddNotifyEngine(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddSingleton(TimeProvider.System);
+        services.AddOptions<RulesOptions>().BindConfiguration("Rules")
+            .PostConfigure(o => o.Directory = ContentRoot.Under(builder.Environment, o.Directory));
+        services.AddOptions<RealtimeOptions>().BindConfiguration("Realtime").ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<TimerOptions>().BindConfiguration("Timers");
+        services.AddOptions<DeliveryOptions>().BindConfiguration("Delivery");
+        services.AddSingleton<RuleSet>();
+        services.AddSingleton<DeviceStateTracker>();
+        services.AddSingleton<TimerSchedule>();
+        services.AddSingleton<ConnectionHub>();
+        services.AddSingleton<IRealtimeSender>(sp => sp.GetRequiredService<ConnectionHub>());
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<DeliveryOptions>>().Value);
+        services.AddSingleton<DeliveryWorkflow>();
+        services.AddSingleton(sp => new TimerLoop(sp.GetRequiredService<INotifyStore>(), sp.GetRequiredService<TimerSchedule>(),
+            sp.GetRequiredService<DeliveryWorkflow>().FireAsync, sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IOptions<TimerOptions>>().Value, sp.GetRequiredService<ILogger<TimerLoop>>()));
+        // Rules load before anything that serves requests or fires timers.
+        services.AddHostedService<RuleLoader>();
+        services.AddHostedService<TimerService>();
+        services.AddSingleton<StateFlushService>();
+        services.AddHostedService(sp => sp.GetRequiredService<StateFlushService>());
+        services.AddHealthChecks()
+            .AddCheck<StoreHealthCheck>("store", tags: ["ready"])
+            .AddCheck<RulesHealthCheck>("rules", tags: ["ready"]);
+        return builder;
+    }
+}
+
+internal sealed class StoreHealthCheck(INotifyStore store) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
+    {
+        try
+        {
+            return await store.PingAsync(ct) ? HealthCheckResult.Healthy("store reachable") : HealthCheckResult.Unhealthy("store did not answer");
+        }
+        catch (Exception e)
+        {
+            return HealthCheckResult.Unhealthy($"store unreachable: {e.Message}");
+        }
+    }
+}
+
+internal sealed class RulesHealthCheck(RuleSet rules) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
+    {
+        if (rules.Rules.Count == 0)
+            return Task.FromResult(HealthCheckResult.Unhealthy("no rule is loaded: " + string.Join("; ", rules.Problems)));
+        var data = new Dictionary<string, object> { ["rules"] = string.Join(", ", rules.Rules.Keys.Order()) };
+        return Task.FromResult(rules.Problems.Count > 0
+            ? HealthCheckResult.Degraded($"{rules.Problems.Count} rule problem(s): {string.Join("; ", rules.Problems)}", data: data)
+            : HealthCheckResult.Healthy($"{rules.Rules.Count} rule(s) loaded", data));
+    }
+}

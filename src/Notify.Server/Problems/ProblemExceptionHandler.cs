@@ -1,0 +1,42 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics;
+
+namespace Notify.Server.Problems;
+
+/// <summary>Turns request-reading failures (bad JSON, unknown fields, a body over the limit) into problems.</summary>
+internal sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken ct)
+    {
+        if (context.Response.HasStarted) return false;
+        var (status, code, detail) = exception switch
+        {
+            BadHttpRequestException { StatusCode: 413 } => (413, "payload-too-large",
+                $"The body is larger than the {context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize} bytes this endpoint accepts; send less data."),
+            BadHttpRequestException { StatusCode: 415 } => (415, "unsupported-media-type", "Send the body as application/json."),
+            BadHttpRequestException { InnerException: JsonException json } => Describe(json),
+            BadHttpRequestException b when b.Message.Contains("no body was provided", StringComparison.OrdinalIgnoreCase) =>
+                (400, "missing-body", "This endpoint needs a JSON body."),
+            BadHttpRequestException b => (b.StatusCode, "bad-request", b.Message),
+            _ => (500, "internal-error", "Something failed on the server; it is logged. Retry, and report it if it persists."),
+        };
+        if (status == 500) LogUnhandled(exception);
+        await Problem.WriteAsync(context, status, code, detail);
+        return true;
+    }
+
+    private static (int, string, string) Describe(JsonException json)
+    {
+        var path = json.Path ?? "$";
+        if (json.Message.Contains("could not be mapped", StringComparison.Ordinal))
+            return (400, "unknown-field", $"The field '{path}' is not part of this request; remove it (field names are camelCase, see docs/api.md).");
+        if (json.Message.Contains("could not be converted", StringComparison.Ordinal))
+            return (400, "invalid-field", $"The field '{path}' has the wrong type or an unknown value. {Trim(json.Message)}");
+        return (400, "invalid-json", $"The body is not valid JSON near '{path}' (line {json.LineNumber + 1}, position {json.BytePositionInLine}).");
+    }
+
+    private static string Trim(string message) => message.Split(" Path:", 2)[0];
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled error")]
+    private partial void LogUnhandled(Exception e);
+}

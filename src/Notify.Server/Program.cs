@@ -1,0 +1,42 @@
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http.Features;
+using Notify.Server;
+using Notify.Server.Api;
+using Notify.Server.Auth;
+using Notify.Server.Hosting;
+using Notify.Server.Problems;
+using Notify.Server.Realtime;
+
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = ContentRoot.Resolve(args) });
+
+builder.AddNotifyStorage();
+builder.AddNotifyEngine();
+builder.Services.AddNotifyAuth();
+builder.Services.ConfigureHttpJsonOptions(o => ServerJson.Configure(o.SerializerOptions));
+builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+builder.Services.AddProblemDetails();
+builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
+builder.Services.AddOpenApi();
+// Bodies are small JSON documents; 64 KiB leaves room and refuses abuse early (413 problem).
+builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = builder.Configuration.GetValue("Api:MaxBodyBytes", 64 * 1024));
+
+var app = builder.Build();
+
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseWebSockets();
+app.UseAuthentication();
+app.UseAuthorization();
+
+app.MapNotificationsApi();
+app.MapUsersApi();
+app.MapDevicesApi();
+app.MapRealtimeApi();
+app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
+app.MapOpenApi();
+
+app.Run();
+
+/// <summary>The entry point, visible to the functional tests' WebApplicationFactory.</summary>
+public partial class Program;
