@@ -106,6 +106,7 @@ public enum DisconnectReason
     /// <summary>The server refused the device token (401 or 403 on the upgrade): revoked, deleted or wrong.
     /// The client does not retry.</summary>
     Rejected,
-    /// <summary>The reconnection loop stopped on an unexpected error (see the exception).</summary>
+    /// <summary>Reconnecting stopped on an error that is not a network failure, such as an exception thrown by
+    /// <see cref="NotifyDeviceClientOptions.ConfigureWebSocket"/> (see the exception).</summary>
     Faulted,
 }

@@ -352,10 +352,16 @@ public sealed partial class NotifyDeviceClient : IAsyncDisposable
         })
         .Build();
 
-    /// <summary>Everything but a refused token (and the caller's own cancellation) is worth another attempt.</summary>
-    private static bool IsTransient(Exception exception, CancellationToken cancellationToken) =>
-        exception is not NotifyApiException
-        && !(exception is OperationCanceledException && cancellationToken.IsCancellationRequested);
+    /// <summary>Network failures, timeouts and a server that answered the upgrade wrongly are worth another attempt;
+    /// a refused token, the caller's own cancellation and programming errors (say, a throwing
+    /// <see cref="NotifyDeviceClientOptions.ConfigureWebSocket"/>) are not.</summary>
+    private static bool IsTransient(Exception exception, CancellationToken cancellationToken) => exception switch
+    {
+        OperationCanceledException => !cancellationToken.IsCancellationRequested,
+        System.Net.WebSockets.WebSocketException or TimeoutException or IOException or HttpRequestException
+            or System.Net.Sockets.SocketException => true,
+        _ => false,
+    };
 
     private static Uri RealtimeUri(Uri httpBase) =>
         new UriBuilder(new Uri(httpBase, "v1/realtime"))

@@ -10,8 +10,11 @@ public class NotifyDeviceClientTests
 
     private static void Receive(NotifyDeviceClient client, string json) => client.HandleMessage(Encoding.UTF8.GetBytes(json), null);
 
+    private const string NotificationJson =
+        """{"type":"notification","notification":{"id":"{id}","category":"mention","title":"{title}","priority":"high","createdAt":"2025-01-01T00:00:00Z","data":{"threadId":"t9"}}}""";
+
     private static string Notification(string id, string title = "hi") =>
-        $$$"""{"type":"notification","notification":{"id":"{{{id}}}","category":"mention","title":"{{{title}}}","priority":"high","createdAt":"2025-01-01T00:00:00Z","data":{"threadId":"t9"}}}""";
+        NotificationJson.Replace("{id}", id, StringComparison.Ordinal).Replace("{title}", title, StringComparison.Ordinal);
 
     [Fact]
     public async Task HandleMessage_SameNotificationResent_RaisedOnce()
