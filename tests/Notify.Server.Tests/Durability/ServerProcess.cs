@@ -46,7 +46,7 @@ internal sealed class ServerHome : IDisposable
 
 /// <summary>
 /// The real server as a child process (<c>dotnet Notify.Server.dll</c>) on a free loopback port, in Production,
-/// with its output kept for assertion messages. <see cref="Kill"/> is SIGKILL on Linux: no shutdown code runs.
+/// with its output kept for assertion messages. <see cref="KillAsync"/> is SIGKILL on Linux: no shutdown code runs.
 /// </summary>
 internal sealed class ServerProcess : IAsyncDisposable
 {

@@ -1,0 +1,36 @@
+using BenchmarkDotNet.Running;
+using Notify.Bench.Load;
+
+// Notify.Bench: `load` drives a running Notify server end to end (against a bare Kestrel baseline measured
+// in the same run); `micro` runs the BenchmarkDotNet micro-benchmarks of the pure decision.
+if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+{
+    Console.WriteLine(LoadOptions.Usage);
+    Console.WriteLine("  micro [BenchmarkDotNet args]   e.g. micro --filter '*' --job short");
+    return 0;
+}
+
+switch (args[0])
+{
+    case "load":
+        if (!LoadOptions.TryParse(args[1..], out var options, out var error))
+        {
+            Console.Error.WriteLine(error);
+            Console.Error.WriteLine(LoadOptions.Usage);
+            return 2;
+        }
+        using (var cancel = new CancellationTokenSource())
+        {
+            Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
+            return await LoadCommand.RunAsync(options!, args, cancel.Token);
+        }
+    case "micro":
+        var rest = args[1..];
+        // Without a filter BenchmarkSwitcher asks interactively; default to every benchmark.
+        if (!rest.Any(a => a is "--filter" or "-f" or "--list" or "--help")) rest = [.. rest, "--filter", "*"];
+        BenchmarkSwitcher.FromAssembly(typeof(LoadCommand).Assembly).Run(rest);
+        return 0;
+    default:
+        Console.Error.WriteLine($"unknown command '{args[0]}'; use load or micro");
+        return 2;
+}
