@@ -159,19 +159,24 @@ public sealed partial class DeliveryWorkflow(INotifyStore store, RuleSet rules, 
     {
         var now = time.GetUtcNow();
         var open = await store.GetOpenInAppDeliveriesAsync(deviceId, now, ct);
+        var toSend = new List<OpenDelivery>();
         var changes = new List<NotificationChange>();
-        foreach (var (delivery, n) in open)
+        foreach (var item in open)
         {
+            var (delivery, n) = item;
             if (lastEventId is not null && delivery.Status == DeliveryStatus.Sent && string.CompareOrdinal(delivery.Id, lastEventId) <= 0) continue;
-            if (!await realtime.SendAsync(deviceId, new NotificationMessage(NotificationPayload.From(n)), delivery.Id, ct)) break;
+            toSend.Add(item);
             if (delivery.Status != DeliveryStatus.Pending) continue;
             var change = new NotificationChange(n.Id);
-            change.DeliveryUpdates.Add(new DeliveryUpdate(delivery.Id, DeliveryStatus.Sent, now, "sent on reconnect"));
+            change.DeliveryUpdates.Add(new DeliveryUpdate(delivery.Id, DeliveryStatus.Sent, now, "sent when the device connected"));
             change.Trace.Add(new TraceEntry(now, delivery.Step, deviceId, "device connected: sent in-app"));
             if (n.Status == NotificationStatus.Scheduled) change.Update = n with { Status = NotificationStatus.Delivered };
             changes.Add(change);
         }
+        // Recorded as sent before sending: if the connection drops now, the next connect sends it again anyway.
         if (changes.Count > 0) await store.CommitAsync(changes, ct);
+        foreach (var (delivery, n) in toSend)
+            if (!await realtime.SendAsync(deviceId, new NotificationMessage(NotificationPayload.From(n)), delivery.Id, ct)) break;
     }
 
     private Notification ApplyDecision(Notification n, Decision decision, NotificationChange change, List<Send> sends, DateTimeOffset now, bool isFollowUp)
