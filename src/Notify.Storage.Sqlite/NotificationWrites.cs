@@ -11,8 +11,20 @@ internal static class NotificationWrites
 {
     public static CommitResult Apply(SqliteWriter.Batch b, IReadOnlyList<NotificationChange> changes)
     {
+        HashSet<string>? skipped = null;
         foreach (var change in changes)
         {
+            if (change.Update is { } u)
+            {
+                var updated = b.Execute("UPDATE notifications SET status=$2, step=$3, ack_at=$4, ack_by=$5 WHERE id=$1 AND ($6 IS NULL OR status=$6)",
+                    u.Id, Names.Of(u.Status), u.Step, u.AcknowledgedAt is { } at ? Ms(at) : null, u.AcknowledgedBy,
+                    change.ExpectedStatus is { } expected ? Names.Of(expected) : null);
+                if (updated == 0 && change.ExpectedStatus is not null)
+                {
+                    (skipped ??= []).Add(change.NotificationId);
+                    continue;
+                }
+            }
             if (change.Insert is { } n)
             {
                 if (n.IdempotencyKey is { } key)
@@ -34,9 +46,6 @@ internal static class NotificationWrites
                     n.CollapseKey, Ms(n.CreatedAt), Ms(n.ExpiresAt), n.RuleName, n.RuleVersion, Names.Of(n.Status), n.Step,
                     n.AcknowledgedAt is { } a ? Ms(a) : null, n.AcknowledgedBy, change.ResponseJson);
             }
-            if (change.Update is { } u)
-                b.Execute("UPDATE notifications SET status=$2, step=$3, ack_at=$4, ack_by=$5 WHERE id=$1",
-                    u.Id, Names.Of(u.Status), u.Step, u.AcknowledgedAt is { } at ? Ms(at) : null, u.AcknowledgedBy);
             foreach (var d in change.NewDeliveries)
                 b.Execute("INSERT INTO deliveries (id, notification_id, step, device_id, channel, status, created_at, sent_at, reason) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)",
                     d.Id, d.NotificationId, d.Step, d.DeviceId, Names.Of(d.Channel), Names.Of(d.Status), Ms(d.CreatedAt), d.SentAt is { } s ? Ms(s) : null, d.Reason);
@@ -53,6 +62,6 @@ internal static class NotificationWrites
                     b.Execute("INSERT INTO timers (id, notification_id, kind, step, due_at) VALUES ($1,$2,$3,$4,$5)",
                         t.Id, t.NotificationId, t.Kind.ToString(), t.Step, Ms(t.DueAt));
         }
-        return CommitResult.Applied;
+        return skipped is null ? CommitResult.Applied : new CommitResult(null, null, skipped);
     }
 }

@@ -143,6 +143,24 @@ public sealed class SqliteStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Commit_ExpectedStatusNoLongerHolds_SkipsTheWholeChange()
+    {
+        await _store.CommitAsync([Insert(Note("n1"), InApp("dl1", "n1", "d1", DeliveryStatus.Sent))]);
+        var seen = new NotificationChange("n1") { Update = Note("n1") with { Status = NotificationStatus.Seen }, ExpectedStatus = NotificationStatus.Delivered };
+        await _store.CommitAsync([seen]);
+        var stale = new NotificationChange("n1") { Update = Note("n1") with { Status = NotificationStatus.Collapsed }, ExpectedStatus = NotificationStatus.Delivered, DeleteAllTimers = true };
+        stale.DeliveryUpdates.Add(new DeliveryUpdate("dl1", DeliveryStatus.Cleared, T0, "collapsed"));
+
+        var result = await _store.CommitAsync([stale]);
+
+        Assert.Contains("n1", result.Skipped!);
+        var details = (await _store.GetNotificationAsync("n1"))!;
+        Assert.Equal(NotificationStatus.Seen, details.Notification.Status);
+        Assert.Equal(DeliveryStatus.Sent, details.Deliveries.Single().Status);
+        Assert.Single(await _store.GetTimersDueBeforeAsync(T0.AddDays(1), 10));
+    }
+
+    [Fact]
     public async Task OpenInAppDeliveries_OnlyPendingOrSentOfOpenUnexpiredNotifications()
     {
         await _store.CommitAsync([Insert(Note("open"), InApp("a", "open", "d1", DeliveryStatus.Pending))]);

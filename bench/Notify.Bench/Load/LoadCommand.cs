@@ -28,7 +28,7 @@ public static class LoadCommand
             if (options.StartServer)
             {
                 if (repo is null) throw new InvalidOperationException("--start-server needs the repository root; run from inside it or pass --repo");
-                server = await ServerProcess.StartAsync(repo, options.UrlGiven ? options.Url : null, ct);
+                server = await ServerProcess.StartAsync(repo, options.UrlGiven ? options.Url : null, options.ServerEnvironment, ct);
                 url = server.Url;
                 Console.WriteLine($"started {ServerProcess.DllPath(repo)} at {url} (pid {server.Process.Id}, database {server.DatabasePath})");
             }

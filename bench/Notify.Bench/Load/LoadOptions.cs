@@ -19,6 +19,7 @@ public sealed class LoadOptions
           --rate R               paced notifies/s for the latency phase (default: half the measured notify peak)
           --latency-timeout S    a notification not received this long after the last send counts as lost (default 5)
           --ack                  devices acknowledge every notification ("seen"), adding that work to the server
+          --server-env K=V       with --start-server, one more environment variable for the server (repeatable; for experiments)
         """;
 
     public Uri Url { get; private set; } = new("http://127.0.0.1:5099");
@@ -34,6 +35,7 @@ public sealed class LoadOptions
     public double? Rate { get; private set; }
     public TimeSpan LatencyTimeout { get; private set; } = TimeSpan.FromSeconds(5);
     public bool Ack { get; private set; }
+    public Dictionary<string, string> ServerEnvironment { get; } = new(StringComparer.Ordinal);
 
     public static bool TryParse(string[] args, out LoadOptions? options, out string? error)
     {
@@ -60,6 +62,11 @@ public sealed class LoadOptions
                     case "--rate": o.Rate = double.Parse(Value(), CultureInfo.InvariantCulture); break;
                     case "--latency-timeout": o.LatencyTimeout = Seconds(Value(), 0.1, 120); break;
                     case "--ack": o.Ack = true; break;
+                    case "--server-env":
+                        var pair = Value().Split('=', 2);
+                        if (pair.Length != 2 || pair[0].Length == 0) throw new FormatException("expected KEY=VALUE");
+                        o.ServerEnvironment[pair[0]] = pair[1];
+                        break;
                     default: error = $"unknown flag '{flag}'"; return false;
                 }
             }

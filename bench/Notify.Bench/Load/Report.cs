@@ -19,9 +19,12 @@ public sealed class Report(LoadOptions options, string[] commandLine)
     public long FleetErrors { get; set; }
     public string? LastFleetError { get; set; }
 
-    public static void Machine() =>
+    public static void Machine()
+    {
+        var load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "unknown";
         Console.WriteLine($"machine: {Environment.ProcessorCount} logical cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, " +
-            $"{(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")} GC in the driver");
+            $"{(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")} GC in the driver; load average at start: {load}");
+    }
 
     public void Print(IReadOnlyList<string>? serverLog)
     {
@@ -32,6 +35,8 @@ public sealed class Report(LoadOptions options, string[] commandLine)
         w.WriteLine($"command: `Notify.Bench {string.Join(' ', commandLine)}`");
         w.WriteLine($"server: {Url}; users: {options.Users}; concurrency: {options.Concurrency}; warm-up: {S(options.Warmup)}; " +
             $"measured: {S(options.Duration)} per phase; acks: {(options.Ack ? "on" : "off")}; {Environment.ProcessorCount} cores");
+        if (options.ServerEnvironment.Count > 0)
+            w.WriteLine($"server environment added: {string.Join(", ", options.ServerEnvironment.Select(e => $"{e.Key}={e.Value}"))}");
         w.WriteLine();
         w.WriteLine("| measure | result | target |");
         w.WriteLine("|---|---:|---|");
@@ -56,7 +61,7 @@ public sealed class Report(LoadOptions options, string[] commandLine)
         w.WriteLine($"| successes in the window | {Bare?.Ok.ToString("N0", CultureInfo.InvariantCulture) ?? "-"} | {Notify?.Ok.ToString("N0", CultureInfo.InvariantCulture) ?? "-"} |");
         w.WriteLine($"| errors in the window | {Errors(Bare)} | {Errors(Notify)} |");
         w.WriteLine($"| response time p50 / p99, ms (closed loop) | {Times(Bare)} | {Times(Notify)} |");
-        w.WriteLine($"| CPU during the window, cores: bench process / Notify server (the bare endpoint runs inside the bench process) | {Cpu(Bare)} | {Cpu(Notify)} |");
+        w.WriteLine($"| CPU used in the window, cores: bench process / Notify server / whole machine (the bare endpoint runs inside the bench process) | {Cpu(Bare)} | {Cpu(Notify)} |");
         if (Notify is not null)
             w.WriteLine($"| 202 status values | | {string.Join(", ", Notify.Tags.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => $"{t.Key} {t.Value:N0}"))} |");
         if (Notify is not null)
@@ -110,6 +115,6 @@ public sealed class Report(LoadOptions options, string[] commandLine)
     {
         if (p is null) return "-";
         string Cores(string name) => p.Cpu.TryGetValue(name, out var t) ? (t.TotalSeconds / options.Duration.TotalSeconds).ToString("F2", CultureInfo.InvariantCulture) : "-";
-        return $"{Cores("driver")} / {Cores("server")}";
+        return $"{Cores("driver")} / {Cores("server")} / {Cores(CpuWindow.Machine)}";
     }
 }

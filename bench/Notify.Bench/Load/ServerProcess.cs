@@ -32,7 +32,7 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public static string DllPath(string repo) => Path.Combine(repo, "src", "Notify.Server", "bin", "Release", "net10.0", "Notify.Server.dll");
 
-    public static async Task<ServerProcess> StartAsync(string repo, Uri? url, CancellationToken ct)
+    public static async Task<ServerProcess> StartAsync(string repo, Uri? url, IReadOnlyDictionary<string, string> environment, CancellationToken ct)
     {
         var dll = DllPath(repo);
         if (!File.Exists(dll))
@@ -54,6 +54,7 @@ public sealed class ServerProcess : IAsyncDisposable
                 ["Logging__LogLevel__Default"] = "Warning",
             },
         };
+        foreach (var (key, value) in environment) info.Environment[key] = value;
         var process = Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start");
         var server = new ServerProcess(process, temp, url);
         process.OutputDataReceived += (_, e) => server.Keep(e.Data);

@@ -138,10 +138,31 @@ public static class CpuWindow
         {
             await Task.Delay(Remaining(from), ct);
             var before = processes.ToDictionary(p => p.Key, p => Cpu(p.Value));
+            var machineBefore = MachineBusy();
             await Task.Delay(Remaining(to), ct);
             foreach (var (name, process) in processes) result.Cpu[name] = Cpu(process) - before[name];
+            if (machineBefore is { } m0 && MachineBusy() is { } m1) result.Cpu[Machine] = m1 - m0;
         }
         catch (OperationCanceledException) { }
+    }
+
+    /// <summary>The key of the CPU time all processes on the machine used (Linux, from /proc/stat).</summary>
+    public const string Machine = "machine";
+
+    /// <summary>Busy CPU time of the whole machine since boot (all but idle and iowait), or null off Linux.</summary>
+    public static TimeSpan? MachineBusy()
+    {
+        try
+        {
+            var cpu = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            var jiffies = cpu.Skip(1).Take(8).Select(v => long.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+            var busy = jiffies.Sum() - jiffies[3] - jiffies[4];
+            return TimeSpan.FromSeconds(busy / 100.0); // USER_HZ is 100 on Linux
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        {
+            return null;
+        }
     }
 
     public static TimeSpan Cpu(Process p)

@@ -77,7 +77,7 @@ public sealed partial class DeliveryWorkflow(INotifyStore store, RuleSet rules, 
         var commit = await store.CommitAsync(changes, ct);
         if (commit.IsDuplicate)
             return new AcceptOutcome.Duplicate(commit.DuplicateOfNotificationId!, commit.DuplicateResponseJson!);
-        await AfterCommitAsync(changes, sends, ct);
+        await AfterCommitAsync(changes, sends, commit, ct);
 
         // A device that connected while this was being decided missed the re-send of pending deliveries; send now.
         foreach (var pending in change.NewDeliveries.Where(d => d.Status == DeliveryStatus.Pending && d.DeviceId is not null))
@@ -103,8 +103,8 @@ public sealed partial class DeliveryWorkflow(INotifyStore store, RuleSet rules, 
         var change = Finish(details, action.ToStatus(), reason, device.Id,
             $"{Names.Of(action)} on {device.Name ?? device.Id}; follow-ups cancelled", sends, now);
         change.Update = change.Update! with { AcknowledgedAt = now, AcknowledgedBy = device.Id };
-        await store.CommitAsync([change], ct);
-        await AfterCommitAsync([change], sends, ct);
+        var commit = await store.CommitAsync([change], ct);
+        await AfterCommitAsync([change], sends, commit, ct);
         return new AckOutcome.Done(n.Id, change.Update.Status);
     }
 
@@ -145,12 +145,16 @@ public sealed partial class DeliveryWorkflow(INotifyStore store, RuleSet rules, 
                 change.Trace.Add(new TraceEntry(now, timer.Step, null, $"unseen after step {timer.Step + 1}'s wait: following up"));
                 var decision = DecisionEngine.Decide(new DecisionInput(n, user, snapshots, rule, timer.Step + 1, reached, options.EnabledChannels, now));
                 var updated = ApplyDecision(n, decision, change, sends, now, isFollowUp: true);
-                if (updated != n) change.Update = updated;
+                if (updated != n)
+                {
+                    change.Update = updated;
+                    change.ExpectedStatus = n.Status;
+                }
             }
         }
 
-        await store.CommitAsync([change], ct);
-        await AfterCommitAsync([change], sends, ct);
+        var commit = await store.CommitAsync([change], ct);
+        await AfterCommitAsync([change], sends, commit, ct);
     }
 
     /// <summary>A device connected: send it every in-app notification still open for it.</summary>
@@ -170,7 +174,11 @@ public sealed partial class DeliveryWorkflow(INotifyStore store, RuleSet rules, 
             var change = new NotificationChange(n.Id);
             change.DeliveryUpdates.Add(new DeliveryUpdate(delivery.Id, DeliveryStatus.Sent, now, "sent when the device connected"));
             change.Trace.Add(new TraceEntry(now, delivery.Step, deviceId, "device connected: sent in-app"));
-            if (n.Status == NotificationStatus.Scheduled) change.Update = n with { Status = NotificationStatus.Delivered };
+            if (n.Status == NotificationStatus.Scheduled)
+            {
+                change.Update = n with { Status = NotificationStatus.Delivered };
+                change.ExpectedStatus = NotificationStatus.Scheduled;
+            }
             changes.Add(change);
         }
         // Recorded as sent before sending: if the connection drops now, the next connect sends it again anyway.
@@ -194,7 +202,7 @@ public sealed partial class DeliveryWorkflow(INotifyStore store, RuleSet rules, 
                 online ? DeliveryStatus.Sent : DeliveryStatus.Pending, now, online ? now : null,
                 online ? null : "device offline: sent when it connects");
             change.NewDeliveries.Add(delivery);
-            if (online) sends.Add(new Send(target.Device.Id, new NotificationMessage(NotificationPayload.From(n)), delivery.Id));
+            if (online) sends.Add(new Send(n.Id, target.Device.Id, new NotificationMessage(NotificationPayload.From(n)), delivery.Id));
             anySent |= online;
         }
         var rule = rules.FindVersion(n.RuleVersion);
@@ -212,7 +220,7 @@ public sealed partial class DeliveryWorkflow(INotifyStore store, RuleSet rules, 
         string message, List<Send> sends, DateTimeOffset now)
     {
         var n = details.Notification;
-        var change = new NotificationChange(n.Id) { Update = n with { Status = status }, DeleteAllTimers = true };
+        var change = new NotificationChange(n.Id) { Update = n with { Status = status }, ExpectedStatus = n.Status, DeleteAllTimers = true };
         foreach (var d in details.Deliveries)
         {
             if (d.DeviceId is not null && d.DeviceId == byDevice)
@@ -220,7 +228,7 @@ public sealed partial class DeliveryWorkflow(INotifyStore store, RuleSet rules, 
             else if (d.Status == DeliveryStatus.Sent)
             {
                 change.DeliveryUpdates.Add(new DeliveryUpdate(d.Id, DeliveryStatus.Cleared, d.SentAt, clearReason));
-                if (d.Channel == Channel.InApp && d.DeviceId is not null) sends.Add(new Send(d.DeviceId, new ClearMessage(n.Id, clearReason), null));
+                if (d.Channel == Channel.InApp && d.DeviceId is not null) sends.Add(new Send(n.Id, d.DeviceId, new ClearMessage(n.Id, clearReason), null));
             }
             else if (d.Status == DeliveryStatus.Pending)
                 change.DeliveryUpdates.Add(new DeliveryUpdate(d.Id, DeliveryStatus.Dropped, null, clearReason));
@@ -229,15 +237,17 @@ public sealed partial class DeliveryWorkflow(INotifyStore store, RuleSet rules, 
         return change;
     }
 
-    private async Task AfterCommitAsync(IReadOnlyList<NotificationChange> changes, List<Send> sends, CancellationToken ct)
+    private async Task AfterCommitAsync(IReadOnlyList<NotificationChange> changes, List<Send> sends, CommitResult commit, CancellationToken ct)
     {
         foreach (var change in changes)
         {
+            if (commit.Skipped?.Contains(change.NotificationId) == true) continue;
             if (change.DeleteAllTimers) schedule.CancelNotification(change.NotificationId);
             else if (change.NewTimers.Count > 0) schedule.Add(change.NewTimers);
         }
         foreach (var send in sends)
         {
+            if (commit.Skipped?.Contains(send.NotificationId) == true) continue;
             try
             {
                 await realtime.SendAsync(send.DeviceId, send.Message, send.EventId, ct);
@@ -261,7 +271,7 @@ public sealed partial class DeliveryWorkflow(INotifyStore store, RuleSet rules, 
     }
 
     /// <summary>A message to send once the change that caused it is durable.</summary>
-    private sealed record Send(string DeviceId, ServerMessage Message, string? EventId);
+    private sealed record Send(string NotificationId, string DeviceId, ServerMessage Message, string? EventId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Sending to device {DeviceId} failed; it is re-sent when the device reconnects")]
     private partial void LogSendFailed(Exception e, string deviceId);

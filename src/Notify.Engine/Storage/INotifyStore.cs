@@ -52,7 +52,8 @@ public sealed record IdempotencyHit(string NotificationId, string ResponseJson);
 
 public sealed record OpenDelivery(Delivery Delivery, Notification Notification);
 
-public sealed record CommitResult(string? DuplicateOfNotificationId, string? DuplicateResponseJson)
+/// <param name="Skipped">Changes not applied because the notification's status was no longer the expected one.</param>
+public sealed record CommitResult(string? DuplicateOfNotificationId, string? DuplicateResponseJson, IReadOnlySet<string>? Skipped = null)
 {
     public static readonly CommitResult Applied = new(null, null);
     public bool IsDuplicate => DuplicateOfNotificationId is not null;
@@ -67,6 +68,9 @@ public sealed class NotificationChange(string notificationId)
     public string? ResponseJson { get; set; }
     /// <summary>The notification's new status, step and acknowledgement.</summary>
     public Notification? Update { get; set; }
+    /// <summary>Apply this change only if the stored status is still this one (it was read outside the
+    /// notification's lock, so another change may have won); otherwise the whole change is skipped.</summary>
+    public NotificationStatus? ExpectedStatus { get; set; }
     public List<Delivery> NewDeliveries { get; } = [];
     public List<DeliveryUpdate> DeliveryUpdates { get; } = [];
     public List<TraceEntry> Trace { get; } = [];
