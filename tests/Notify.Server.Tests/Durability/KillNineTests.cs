@@ -55,8 +55,14 @@ public sealed class KillNineTests(ITestOutputHelper output) : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        foreach (var process in _processes) await process.DisposeAsync();
-        _home.Dispose();
+        try
+        {
+            foreach (var process in _processes) await process.DisposeAsync();
+        }
+        finally
+        {
+            _home.Dispose();
+        }
     }
 
     [Fact]
