@@ -41,7 +41,7 @@ public static partial class RealtimeApi
         {
             await connection.SendAsync(ConnectionHub.Serialize(new HelloMessage(device.Device.Id, time.GetUtcNow())), null, context.RequestAborted);
             await workflow.ResendOpenAsync(device.Device.Id, null, context.RequestAborted);
-            await ReceiveLoopAsync(socket, session, time, options.Value, context.RequestAborted);
+            await ReceiveLoopAsync(socket, connection, session, time, options.Value, context.RequestAborted);
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException)
         {
@@ -55,40 +55,47 @@ public static partial class RealtimeApi
         return Results.Empty;
     }
 
-    private static async Task ReceiveLoopAsync(WebSocket socket, DeviceSession session, TimeProvider time, RealtimeOptions options, CancellationToken aborted)
+    private static async Task ReceiveLoopAsync(WebSocket socket, WebSocketConnection connection, DeviceSession session, TimeProvider time,
+        RealtimeOptions options, CancellationToken aborted)
     {
+        // Missing heartbeats close the socket politely (a close frame with the reason); a peer that does not
+        // answer the close within 5 s is gone (half-open TCP) and the socket is aborted.
+        var closing = 0;
+        ITimer? heartbeat = null;
+        heartbeat = time.CreateTimer(_ =>
+        {
+            if (Interlocked.Exchange(ref closing, 1) == 0)
+            {
+                _ = connection.CloseAsync(WebSocketCloseStatus.PolicyViolation,
+                    $"no heartbeat: send {{\"type\":\"ping\"}} at least every {options.HeartbeatTimeout.TotalSeconds:0}s");
+                heartbeat?.Change(TimeSpan.FromSeconds(5), Timeout.InfiniteTimeSpan);
+            }
+            else socket.Abort();
+        }, null, options.HeartbeatTimeout, Timeout.InfiniteTimeSpan);
+        await using var _ = heartbeat;
+
         var buffer = new ArrayBufferWriter<byte>(4096);
-        while (socket.State == WebSocketState.Open)
+        while (socket.State is WebSocketState.Open or WebSocketState.CloseSent)
         {
             buffer.Clear();
             ValueWebSocketReceiveResult result;
-            using (var heartbeat = new CancellationTokenSource(options.HeartbeatTimeout, time))
-            using (var linked = CancellationTokenSource.CreateLinkedTokenSource(heartbeat.Token, aborted))
+            do
             {
-                try
+                result = await socket.ReceiveAsync(buffer.GetMemory(4096), aborted);
+                buffer.Advance(result.Count);
+                if (buffer.WrittenCount > options.MaxMessageBytes)
                 {
-                    do
-                    {
-                        result = await socket.ReceiveAsync(buffer.GetMemory(4096), linked.Token);
-                        buffer.Advance(result.Count);
-                        if (buffer.WrittenCount > options.MaxMessageBytes)
-                        {
-                            await socket.CloseAsync(WebSocketCloseStatus.MessageTooBig, $"messages are limited to {options.MaxMessageBytes} bytes", aborted);
-                            return;
-                        }
-                    } while (!result.EndOfMessage);
-                }
-                catch (OperationCanceledException) when (heartbeat.IsCancellationRequested && !aborted.IsCancellationRequested)
-                {
-                    await CloseQuietlyAsync(socket, WebSocketCloseStatus.PolicyViolation, "no heartbeat: send {\"type\":\"ping\"} at least every " + options.HeartbeatTimeout.TotalSeconds + "s");
+                    await connection.CloseAsync(WebSocketCloseStatus.MessageTooBig, $"messages are limited to {options.MaxMessageBytes} bytes");
                     return;
                 }
-            }
+            } while (!result.EndOfMessage);
+
             if (result.MessageType == WebSocketMessageType.Close)
             {
-                await CloseQuietlyAsync(socket, WebSocketCloseStatus.NormalClosure, "bye");
+                if (socket.State == WebSocketState.CloseReceived) await connection.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye");
                 return;
             }
+            if (Volatile.Read(ref closing) == 0) heartbeat.Change(options.HeartbeatTimeout, Timeout.InfiniteTimeSpan);
             if (result.MessageType != WebSocketMessageType.Text)
             {
                 await session.ReplyAsync(new ErrorMessage("text-only", "Send JSON text frames."), aborted);
@@ -96,16 +103,6 @@ public static partial class RealtimeApi
             }
             await session.HandleAsync(buffer.WrittenMemory, aborted);
         }
-    }
-
-    private static async Task CloseQuietlyAsync(WebSocket socket, WebSocketCloseStatus status, string reason)
-    {
-        try
-        {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-            await socket.CloseOutputAsync(status, reason, timeout.Token);
-        }
-        catch (Exception e) when (e is WebSocketException or OperationCanceledException) { }
     }
 
     private static async Task ServerSentEventsAsync(HttpContext context, INotifyStore store, DeviceStateTracker tracker, ConnectionHub hub,
@@ -152,6 +149,22 @@ public static partial class RealtimeApi
         private readonly SemaphoreSlim _send = new(1, 1);
 
         public void Abort() => socket.Abort();
+
+        /// <summary>Sends the close frame (after any send in flight); failures mean the socket is gone anyway.</summary>
+        public async Task CloseAsync(WebSocketCloseStatus status, string reason)
+        {
+            try
+            {
+                await _send.WaitAsync();
+                try
+                {
+                    if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+                        await socket.CloseOutputAsync(status, reason, CancellationToken.None);
+                }
+                finally { _send.Release(); }
+            }
+            catch (Exception e) when (e is WebSocketException or ObjectDisposedException or IOException) { }
+        }
 
         public async Task SendAsync(ReadOnlyMemory<byte> json, string? eventId, CancellationToken ct)
         {
