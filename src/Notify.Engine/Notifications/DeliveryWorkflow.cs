@@ -78,12 +78,6 @@ public sealed partial class DeliveryWorkflow(INotifyStore store, RuleSet rules, 
         if (commit.IsDuplicate)
             return new AcceptOutcome.Duplicate(commit.DuplicateOfNotificationId!, commit.DuplicateResponseJson!);
         await AfterCommitAsync(changes, sends, commit, ct);
-
-        // A device that connected while this was being decided missed the re-send of pending deliveries; send now.
-        foreach (var pending in change.NewDeliveries.Where(d => d.Status == DeliveryStatus.Pending && d.DeviceId is not null))
-            if (realtime.IsConnected(pending.DeviceId!))
-                await ResendOpenAsync(pending.DeviceId!, null, ct);
-
         return new AcceptOutcome.Accepted(result, change.Trace);
     }
 
@@ -258,6 +252,13 @@ public sealed partial class DeliveryWorkflow(INotifyStore store, RuleSet rules, 
                 LogSendFailed(e, send.DeviceId);
             }
         }
+
+        // A device that connected while this was decided (after it was seen offline, before the commit) read the
+        // open deliveries too early to see the new pending one: send it now.
+        foreach (var change in changes)
+            foreach (var pending in change.NewDeliveries)
+                if (pending is { Status: DeliveryStatus.Pending, Channel: Channel.InApp, DeviceId: { } deviceId } && realtime.IsConnected(deviceId))
+                    await ResendOpenAsync(deviceId, null, ct);
     }
 
     private async Task<Rule?> FindRuleAsync(Notification n, CancellationToken ct)
