@@ -15,7 +15,7 @@ public interface IRealtimeSender
 }
 
 /// <summary>A message from the server to a device (realtime contract in docs/api.md).</summary>
-public abstract record ServerMessage(string Type);
+public abstract record ServerMessage([property: System.Text.Json.Serialization.JsonPropertyOrder(-1)] string Type);
 
 public sealed record HelloMessage(string DeviceId, DateTimeOffset ServerTime) : ServerMessage("hello");
 
