@@ -21,8 +21,12 @@ public static class RuleDirectory
             var result = RuleParser.Parse(File.ReadAllText(path), Path.GetFileNameWithoutExtension(path), file);
             if (result.Rule is { } rule)
             {
+                var taken = rule.Categories.FirstOrDefault(c => rules.Any(r => r.Categories.Contains(c)));
                 if (rules.Any(r => r.Name == rule.Name))
                     problems.Add(new RuleProblem(file, 1, 1, $"another file already defines the rule '{rule.Name}'"));
+                else if (taken is not null)
+                    problems.Add(new RuleProblem(file, 1, 1,
+                        $"the category '{taken}' is already served by rule '{rules.First(r => r.Categories.Contains(taken)).Name}'; a category belongs to one rule"));
                 else rules.Add(rule);
             }
             problems.AddRange(result.Problems);

@@ -144,6 +144,23 @@ public class RuleParserTests
         Assert.Contains(rules, r => r.Name == RuleSet.DefaultRuleName);
     }
 
+    [Fact]
+    public void Load_TwoFilesClaimOneCategory_TheSecondIsRefused()
+    {
+        var dir = Directory.CreateTempSubdirectory("rules-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, "a.yaml"), "match: { category: mention }\nsteps:\n  - to: best\n    via: inApp\n");
+            File.WriteAllText(Path.Combine(dir, "b.yaml"), "match: { categories: [reply, mention] }\nsteps:\n  - to: best\n    via: inApp\n");
+
+            var (rules, problems) = RuleDirectory.Load(dir);
+
+            Assert.Equal("a", Assert.Single(rules).Name);
+            Assert.Contains("already served by rule 'a'", Assert.Single(problems).Message);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
     internal static string FindRepoRules()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
