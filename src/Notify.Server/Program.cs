@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http.Features;
 using Notify.Server;
+using Prometheus;
 using Notify.Server.Api;
 using Notify.Server.Auth;
 using Notify.Server.Hosting;
@@ -20,6 +21,9 @@ builder.Services.AddOpenApi();
 // Bodies are small JSON documents; 64 KiB leaves room and refuses abuse early (413 problem).
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = builder.Configuration.GetValue("Api:MaxBodyBytes", 64 * 1024));
 
+// Publish .NET meters (Notify's, ASP.NET Core's) at /metrics for the life of the process.
+using var meterAdapter = MeterAdapter.StartListening();
+
 var app = builder.Build();
 
 app.UseExceptionHandler();
@@ -35,6 +39,7 @@ app.MapRealtimeApi();
 app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
 app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
 app.MapOpenApi();
+app.MapMetrics("/metrics");
 
 app.Run();
 

@@ -16,7 +16,7 @@ namespace Notify.Engine.Notifications;
 /// with effect. Work on one notification is serialized; different notifications run in parallel.
 /// </summary>
 public sealed partial class DeliveryWorkflow(INotifyStore store, RuleSet rules, DeviceStateTracker devices, IRealtimeSender realtime,
-    TimerSchedule schedule, DeliveryOptions options, TimeProvider time, ILogger<DeliveryWorkflow> logger)
+    TimerSchedule schedule, DeliveryOptions options, NotifyMetrics metrics, TimeProvider time, ILogger<DeliveryWorkflow> logger)
 {
     private readonly KeyedLock _locks = new();
 
@@ -78,6 +78,7 @@ public sealed partial class DeliveryWorkflow(INotifyStore store, RuleSet rules, 
         if (commit.IsDuplicate)
             return new AcceptOutcome.Duplicate(commit.DuplicateOfNotificationId!, commit.DuplicateResponseJson!);
         await AfterCommitAsync(changes, sends, commit, ct);
+        metrics.Accepted(notification.Status);
         return new AcceptOutcome.Accepted(result, change.Trace);
     }
 
@@ -236,6 +237,9 @@ public sealed partial class DeliveryWorkflow(INotifyStore store, RuleSet rules, 
         foreach (var change in changes)
         {
             if (commit.Skipped?.Contains(change.NotificationId) == true) continue;
+            if (change.Update is { } final && final.Status.IsFinal() && change.DeleteAllTimers) metrics.Finished(final.Status);
+            foreach (var group in change.NewDeliveries.GroupBy(d => d.Channel))
+                metrics.Delivered(group.Key, change.Insert is null, group.Count());
             if (change.DeleteAllTimers) schedule.CancelNotification(change.NotificationId);
             else if (change.NewTimers.Count > 0) schedule.Add(change.NewTimers);
         }

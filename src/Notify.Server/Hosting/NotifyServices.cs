@@ -40,10 +40,23 @@ public static class NotifyServices
         services.AddOptions<DeliveryOptions>().BindConfiguration("Delivery");
         services.AddSingleton<RuleSet>();
         services.AddSingleton<DeviceStateTracker>();
-        services.AddSingleton<TimerSchedule>();
-        services.AddSingleton<ConnectionHub>();
+        services.AddSingleton(sp =>
+        {
+            var schedule = new TimerSchedule();
+            sp.GetRequiredService<NotifyMetrics>().Meter.CreateObservableGauge("timers.held", () => schedule.Count,
+                description: "Timers due within the horizon, held in memory");
+            return schedule;
+        });
+        services.AddSingleton(sp =>
+        {
+            var hub = new ConnectionHub(sp.GetRequiredService<ILogger<ConnectionHub>>());
+            sp.GetRequiredService<NotifyMetrics>().Meter.CreateObservableGauge("connections", () => hub.Count,
+                description: "Open realtime connections (WebSocket and SSE)");
+            return hub;
+        });
         services.AddSingleton<IRealtimeSender>(sp => sp.GetRequiredService<ConnectionHub>());
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<DeliveryOptions>>().Value);
+        services.AddSingleton<NotifyMetrics>();
         services.AddSingleton<DeliveryWorkflow>();
         services.AddSingleton(sp => new TimerLoop(sp.GetRequiredService<INotifyStore>(), sp.GetRequiredService<TimerSchedule>(),
             sp.GetRequiredService<DeliveryWorkflow>().FireAsync, sp.GetRequiredService<TimeProvider>(),

@@ -64,3 +64,31 @@ public class StartupTests
         Assert.Contains("/v1/realtime", paths);
     }
 }
+
+public class MetricsTests
+{
+    [Fact]
+    public async Task Metrics_PrometheusText_CountsNotifications()
+    {
+        await using var server = new NotifyTestServer();
+        await using var ana = await Scenario.CreateAsync(server);
+        await ana.RegisterAsync("laptop", Notify.Client.Platform.Desktop);
+        await ana.ConnectAsync("laptop", Notify.Client.Presence.Active);
+        await ana.NotifyAsync();
+        using var http = server.Http();
+
+        // The meter adapter hands measurements to Prometheus on its own thread: poll until they show, with a deadline.
+        var deadline = Waits.Deadline();
+        var text = await http.GetStringAsync("/metrics", deadline);
+        while (!text.Contains("accepted", StringComparison.Ordinal) && !deadline.IsCancellationRequested)
+        {
+            await Task.Delay(50, deadline);
+            text = await http.GetStringAsync("/metrics", deadline);
+        }
+
+        // The adapter is process-wide and other tests' servers run in this process too: counts are at least ours.
+        Assert.Matches(@"notify_notifications_accepted\w*\{[^}]*status=""delivered""[^}]*\} [1-9]", text);
+        Assert.Matches(@"notify_deliveries\w*\{[^}]*channel=""inApp""[^}]*\} [1-9]", text);
+        Assert.Matches(@"notify_connections\w* [1-9]", text);
+    }
+}
