@@ -66,7 +66,7 @@ public sealed class LatencyResult
 public static class PacedLatency
 {
     public static async Task<LatencyResult> RunAsync(HttpClient client, DeviceFleet fleet, Func<long, byte[]> body, double rate,
-        TimeSpan duration, TimeSpan timeout, int maxInFlight, CancellationToken ct)
+        TimeSpan duration, TimeSpan timeout, int maxInFlight, IReadOnlyDictionary<string, Process> processes, CancellationToken ct)
     {
         var tracker = new LatencyTracker();
         var result = new LatencyResult { Rate = rate };
@@ -77,6 +77,7 @@ public static class PacedLatency
         var requests = new List<Task>((int)Math.Min(total, 10_000_000));
         var start = Stopwatch.GetTimestamp();
         var hardStop = start + (long)((duration + timeout).TotalSeconds * Stopwatch.Frequency);
+        var cpu = CpuWindow.MeasureAsync(processes, start, start + (long)(duration.TotalSeconds * Stopwatch.Frequency), result.Http, ct);
 
         async Task SendOne(long i, long due)
         {
@@ -120,6 +121,7 @@ public static class PacedLatency
         }
         result.Sent = next;
         result.Elapsed = Stopwatch.GetElapsedTime(start);
+        await cpu;
 
         // Every request answers (or times out, bounded by HttpClient.Timeout); then give the devices the timeout.
         await Task.WhenAll(requests).WaitAsync(timeout + TimeSpan.FromSeconds(30), ct);

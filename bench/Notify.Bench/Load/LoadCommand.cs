@@ -71,7 +71,7 @@ public static class LoadCommand
             var rate = options.Rate ?? Math.Max(1, report.Notify.PerSecond / 2);
             Console.WriteLine($"latency: {rate:N0} notifies/s paced for {options.Duration.TotalSeconds}s");
             report.Latency = await PacedLatency.RunAsync(app, fleet, i => bodies[i % bodies.Length], rate, options.Duration,
-                options.LatencyTimeout, options.Concurrency * 4, ct);
+                options.LatencyTimeout, options.Concurrency * 4, processes, ct);
             report.OpenSockets = fleet.Open;
             report.FleetErrors = fleet.ServerErrors;
             report.LastFleetError = fleet.LastServerError;

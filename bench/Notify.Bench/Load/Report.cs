@@ -78,6 +78,7 @@ public sealed class Report(LoadOptions options, string[] commandLine)
             w.WriteLine($"| achieved send rate, /s | {N(lat.Sent / lat.Elapsed.TotalSeconds)} |");
             w.WriteLine($"| request → 202 p50 / p99 / max, ms | {F(http[0])} / {F(http[1])} / {F(http[2])} |");
             w.WriteLine($"| driver lag behind schedule p50 / p99 / max, ms | {F(lag[0])} / {F(lag[1])} / {F(lag[2])} |");
+            w.WriteLine($"| CPU used, cores: bench process / Notify server / whole machine | {Cpu(lat.Http)} |");
             w.WriteLine($"| received with no matching 202 (earlier phases' stragglers) | {lat.Unclaimed} |");
             w.WriteLine($"| device sockets open at the end / error messages or socket failures | {OpenSockets} of {options.Users} / {FleetErrors} |");
             w.WriteLine();

@@ -25,6 +25,18 @@ public sealed class DeliveryFlowTests : IAsyncLifetime
         await _server.DisposeAsync();
     }
 
+    /// <summary>Ana looks at her laptop; the notification shows there, goes unseen for the 2-minute wait and follows up on her phone.</summary>
+    private async Task<(NotifyDeviceClient Laptop, NotifyDeviceClient Phone, NotifyResponse Response)> ShownOnLaptopThenOnPhoneAsync()
+    {
+        var laptop = await _ana.ConnectAsync("laptop", Presence.Active);
+        var phone = await _ana.ConnectAsync("phone", Presence.Idle);
+        var response = await _ana.NotifyAsync();
+        await laptop.WaitForNotificationAsync(n => n.Id == response.NotificationId, Waits.Deadline());
+        _server.Time.Advance(TimeSpan.FromMinutes(2));
+        await phone.WaitForNotificationAsync(n => n.Id == response.NotificationId, Waits.Deadline());
+        return (laptop, phone, response);
+    }
+
     /// <summary>True when nothing for the notification reached the device: a pong proves the socket caught up.</summary>
     private static async Task<bool> NothingReceivedAsync(NotifyDeviceClient device, string notificationId)
     {
@@ -70,12 +82,7 @@ public sealed class DeliveryFlowTests : IAsyncLifetime
     [Fact]
     public async Task Ack_OnThePhone_ClearsTheLaptop_AndStopsTheChain()
     {
-        var laptop = await _ana.ConnectAsync("laptop", Presence.Active);
-        var phone = await _ana.ConnectAsync("phone", Presence.Idle);
-        var response = await _ana.NotifyAsync();
-        await laptop.WaitForNotificationAsync(n => n.Id == response.NotificationId, Waits.Deadline());
-        _server.Time.Advance(TimeSpan.FromMinutes(2));
-        await phone.WaitForNotificationAsync(n => n.Id == response.NotificationId, Waits.Deadline());
+        var (laptop, phone, response) = await ShownOnLaptopThenOnPhoneAsync();
 
         await phone.AckAsync(response.NotificationId, AckAction.Opened);
 
@@ -109,12 +116,7 @@ public sealed class DeliveryFlowTests : IAsyncLifetime
     [Fact]
     public async Task Dismiss_ClearsOthersWithReasonDismissed()
     {
-        var laptop = await _ana.ConnectAsync("laptop", Presence.Active);
-        var phone = await _ana.ConnectAsync("phone", Presence.Idle);
-        var response = await _ana.NotifyAsync();
-        await laptop.WaitForNotificationAsync(n => n.Id == response.NotificationId, Waits.Deadline());
-        _server.Time.Advance(TimeSpan.FromMinutes(2));
-        await phone.WaitForNotificationAsync(n => n.Id == response.NotificationId, Waits.Deadline());
+        var (laptop, phone, response) = await ShownOnLaptopThenOnPhoneAsync();
 
         await laptop.AckAsync(response.NotificationId, AckAction.Dismissed);
 
