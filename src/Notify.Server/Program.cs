@@ -41,6 +41,10 @@ app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c
 app.MapOpenApi();
 app.MapMetrics("/metrics");
 
+if (app.Environment.IsDevelopment())
+    app.Logger.LogWarning("Running in Development: the keys in appsettings.Development.json are live. " +
+        "Do not expose this server; run the published build (or dotnet run --no-launch-profile) with real keys instead.");
+
 app.Run();
 
 /// <summary>The entry point, visible to the functional tests' WebApplicationFactory.</summary>

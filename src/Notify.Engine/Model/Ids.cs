@@ -29,3 +29,15 @@ public static class Ids
         return $"{prefix}_{ms:x12}{seq:x6}{Convert.ToHexStringLower(random)}";
     }
 }
+
+/// <summary>Time as the store keeps it.</summary>
+public static class Clock
+{
+    /// <summary>Now, truncated to whole milliseconds (the store's precision), so a 202 answer, a later read and a
+    /// re-sent message show the same instants.</summary>
+    public static DateTimeOffset UtcNow(this TimeProvider time)
+    {
+        var now = time.GetUtcNow();
+        return now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMillisecond));
+    }
+}

@@ -18,6 +18,7 @@ public static class Names
         public static readonly Dictionary<T, string> Names =
             Enum.GetValues<T>().ToDictionary(v => v, v => char.ToLowerInvariant(v.ToString()[0]) + v.ToString()[1..]);
 
-        public static readonly Dictionary<string, T> Values = Names.ToDictionary(kv => kv.Value, kv => kv.Key, StringComparer.Ordinal);
+        // Case-insensitive, like the JSON enum converter, so "High" and "high" both work everywhere.
+        public static readonly Dictionary<string, T> Values = Names.ToDictionary(kv => kv.Value, kv => kv.Key, StringComparer.OrdinalIgnoreCase);
     }
 }

@@ -22,7 +22,7 @@ public sealed partial class DeliveryWorkflow(INotifyStore store, RuleSet rules, 
 
     public async Task<AcceptOutcome> AcceptAsync(string appId, NotifyCommand command, CancellationToken ct = default)
     {
-        var now = time.GetUtcNow();
+        var now = time.UtcNow();
         if (command.IdempotencyKey is { } key &&
             await store.FindIdempotencyAsync(appId, key, now - options.IdempotencyWindow, ct) is { } hit)
             return new AcceptOutcome.Duplicate(hit.NotificationId, hit.ResponseJson);
@@ -70,7 +70,7 @@ public sealed partial class DeliveryWorkflow(INotifyStore store, RuleSet rules, 
 
         var first = decision.Targets.FirstOrDefault();
         var result = new NotifyResult(notification.Id, notification.Status, new DecisionSummary(
-            first?.Device.Id, decision.Channel, decision.Found ? now : null, decision.Reason));
+            first?.Device.Id, decision.Channel, notification.Status == NotificationStatus.Delivered ? now : null, decision.Reason));
         change.Insert = notification;
         change.ResponseJson = JsonSerializer.Serialize(result, EngineJson.Options);
 
@@ -92,7 +92,7 @@ public sealed partial class DeliveryWorkflow(INotifyStore store, RuleSet rules, 
         var n = details.Notification;
         if (n.Status.IsFinal()) return new AckOutcome.Done(n.Id, n.Status);
 
-        var now = time.GetUtcNow();
+        var now = time.UtcNow();
         var sends = new List<Send>();
         var reason = action == AckAction.Dismissed ? "dismissed" : "seen-elsewhere";
         var change = Finish(details, action.ToStatus(), reason, device.Id,
@@ -107,7 +107,7 @@ public sealed partial class DeliveryWorkflow(INotifyStore store, RuleSet rules, 
     public async Task FireAsync(TimerRecord timer, CancellationToken ct = default)
     {
         using var _ = await _locks.AcquireAsync(timer.NotificationId, ct);
-        var now = time.GetUtcNow();
+        var now = time.UtcNow();
         var details = await store.GetNotificationAsync(timer.NotificationId, ct);
         var change = new NotificationChange(timer.NotificationId);
         change.DeletedTimers.Add(timer.Id);
@@ -156,7 +156,7 @@ public sealed partial class DeliveryWorkflow(INotifyStore store, RuleSet rules, 
     /// <param name="lastEventId">An SSE client's <c>Last-Event-ID</c>: deliveries it already received are skipped.</param>
     public async Task ResendOpenAsync(string deviceId, string? lastEventId, CancellationToken ct = default)
     {
-        var now = time.GetUtcNow();
+        var now = time.UtcNow();
         var open = await store.GetOpenInAppDeliveriesAsync(deviceId, now, ct);
         var toSend = new List<OpenDelivery>();
         var changes = new List<NotificationChange>();

@@ -45,7 +45,7 @@ public static class DevicesApi
         if (await store.GetUserAsync(appId, userId, context.RequestAborted) is null)
             return Problem.Of(404, "user-not-found", $"There is no user '{userId}'. Create it first with PUT /v1/users/{userId}.");
 
-        var now = time.GetUtcNow();
+        var now = time.UtcNow();
         var (token, hash) = DeviceTokens.Issue();
         var device = new Device(Ids.New("dev", now), appId, userId, request.Platform.Value, request.Name, push, hash, now);
         await store.AddDeviceAsync(device, context.RequestAborted);
@@ -107,7 +107,7 @@ public static class DevicesApi
         if (device is null) return problem!;
         var report = request.ToStateReport();
         if (report.Validate() is { } error) return Problem.BadRequest("invalid-state", error.Message, error.Field);
-        var state = tracker.Report(device, report, time.GetUtcNow());
+        var state = tracker.Report(device, report, time.UtcNow());
         return TypedResults.Json(state, ServerJson.Strict);
     }
 }

@@ -18,7 +18,7 @@ public static partial class NotificationsApi
 
     public static IEndpointRouteBuilder MapNotificationsApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/v1/notify", NotifyAsync).RequireAuthorization(Policies.App).WithTags("Notifications")
+        app.MapPost("/v1/notify", NotifyAsync).RequireAuthorization(Policies.AppOrAdmin).WithTags("Notifications")
             .WithSummary("Notify a user: one call per event; Notify picks the device");
         app.MapGet("/v1/notifications/{id}", GetAsync).RequireAuthorization(Policies.AppOrAdmin).WithTags("Notifications")
             .WithSummary("Status, deliveries and decision trace of a notification");
@@ -37,8 +37,9 @@ public static partial class NotificationsApi
 
     private static async Task<IResult> NotifyAsync(NotifyRequest request, HttpContext context, DeliveryWorkflow workflow)
     {
+        if (!context.TryGetAppScope(out var appId, out var scopeProblem)) return scopeProblem!;
         if (Validate(request, out var command) is { } problem) return problem;
-        var outcome = await workflow.AcceptAsync(context.Caller().AppId!, command!, context.RequestAborted);
+        var outcome = await workflow.AcceptAsync(appId, command!, context.RequestAborted);
         return outcome switch
         {
             AcceptOutcome.Accepted a => TypedResults.Json(a.Result, ServerJson.Strict, statusCode: 202),

@@ -48,7 +48,7 @@ public static class UsersApi
             return Problem.BadRequest("invalid-email", $"'{request.Email}' is not an email address.", "email");
         if (request.Locale is { Length: 0 or > 35 }) return Problem.BadRequest("invalid-field", "'locale' is a BCP 47 tag such as \"pt-PT\".", "locale");
 
-        var now = time.GetUtcNow();
+        var now = time.UtcNow();
         var existing = await store.GetUserAsync(appId, userId, context.RequestAborted);
         var user = new User(appId, userId, request.Email, request.TimeZone, request.Locale, existing?.CreatedAt ?? now, now);
         await store.UpsertUserAsync(user, context.RequestAborted);
@@ -60,9 +60,8 @@ public static class UsersApi
     {
         if (!context.TryGetAppScope(out var appId, out var scopeProblem)) return scopeProblem!;
         var caller = context.Caller();
-        if (caller.Kind == CallerKind.Device && caller.UserId != userId) return Problem.NotFound("user", userId);
-        var user = await store.GetUserAsync(appId, userId, context.RequestAborted);
-        if (user is null) return Problem.NotFound("user", userId);
+        var user = caller.Kind == CallerKind.Device && caller.UserId != userId ? null : await store.GetUserAsync(appId, userId, context.RequestAborted);
+        if (user is null) return Problem.Of(404, "user-not-found", $"There is no user '{userId}' that these credentials can see.");
         return TypedResults.Json(await ViewAsync(user, store, tracker, context.RequestAborted), ServerJson.Strict);
     }
 

@@ -40,6 +40,7 @@ public static class Problem
         401 => "Credentials are missing or unknown",
         403 => "These credentials may not do this",
         404 => "Not found",
+        405 => "Method not allowed",
         409 => "Conflict",
         413 => "The request body is too large",
         415 => "Unsupported content type",

@@ -31,11 +31,31 @@ internal sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHa
         if (json.Message.Contains("could not be mapped", StringComparison.Ordinal))
             return (400, "unknown-field", $"The field '{path}' is not part of this request; remove it (field names are camelCase, see docs/api.md).");
         if (json.Message.Contains("could not be converted", StringComparison.Ordinal))
-            return (400, "invalid-field", $"The field '{path}' has the wrong type or an unknown value. {Trim(json.Message)}");
+            return (400, "invalid-field", $"The field '{path}' has the wrong type or an unknown value: expected {Expected(json.Message)}.");
         return (400, "invalid-json", $"The body is not valid JSON near '{path}' (line {json.LineNumber + 1}, position {json.BytePositionInLine}).");
     }
 
-    private static string Trim(string message) => message.Split(" Path:", 2)[0];
+    /// <summary>What the field takes, in JSON terms rather than .NET type names.</summary>
+    private static string Expected(string message)
+    {
+        var type = message.Split("converted to ", 2).ElementAtOrDefault(1)?.Split(". Path:", 2)[0].Split('.').Last().TrimEnd('.') ?? "";
+        type = type.Split('+').Last();
+        return type switch
+        {
+            "String" => "a string",
+            "Boolean" => "true or false",
+            "Double" or "Single" or "Decimal" or "Int32" or "Int64" => "a number",
+            "JsonObject" => "a JSON object",
+            "DateTimeOffset" => "an ISO-8601 instant such as 2026-11-27T09:00:00Z",
+            "Priority" => "one of low, normal, high, critical",
+            "Platform" => "one of ios, android, web, desktop, watch",
+            "Presence" => "one of active, idle, away",
+            "ConnectivityType" => "one of wifi, cellular, ethernet, none",
+            "AckAction" => "one of seen, opened, dismissed",
+            _ when type.EndsWith("Request", StringComparison.Ordinal) || type.EndsWith("Report", StringComparison.Ordinal) => "a JSON object",
+            _ => "a value of the documented type (docs/api.md)",
+        };
+    }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled error")]
     private partial void LogUnhandled(Exception e);

@@ -63,6 +63,23 @@ public sealed class BadInputTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Notify_WrongType_SaysWhatToSendInJsonTerms()
+    {
+        var (_, problem) = await SendAsync(HttpMethod.Post, "/v1/notify", """{"userId":"ana","category":"mention","title":5}""");
+        var detail = problem.GetProperty("detail").GetString()!;
+        Assert.Contains("'$.title'", detail);
+        Assert.Contains("expected a string", detail);
+        Assert.DoesNotContain("Notify.Server", detail);
+    }
+
+    [Fact]
+    public async Task Notify_PriorityAnyCase_IsAccepted()
+    {
+        var (status, _) = await SendAsync(HttpMethod.Post, "/v1/notify", """{"userId":"ana","category":"mention","priority":"High"}""");
+        Assert.Equal(HttpStatusCode.Accepted, status);
+    }
+
+    [Fact]
     public async Task Notify_UnknownCategory_NamesTheKnownOnes()
     {
         var (_, problem) = await SendAsync(HttpMethod.Post, "/v1/notify", """{"userId":"ana","category":"billing"}""");

@@ -56,7 +56,9 @@ public sealed class CredentialTests : IAsyncLifetime
         { "POST", "/v1/notify", """{"userId":"ana","category":"mention"}""", "none", 401 },
         { "POST", "/v1/notify", """{"userId":"ana","category":"mention"}""", "bogus", 401 },
         { "POST", "/v1/notify", """{"userId":"ana","category":"mention"}""", "anaPhone", 403 },
-        { "POST", "/v1/notify", """{"userId":"ana","category":"mention"}""", "admin", 403 },
+        { "POST", "/v1/notify", """{"userId":"ana","category":"mention"}""", "admin", 400 },
+        { "POST", "/v1/notify?appId=default", """{"userId":"ana","category":"mention"}""", "admin", 202 },
+        { "POST", "/v1/notify?appId=other", """{"userId":"ana","category":"mention"}""", "admin", 404 },
         { "POST", "/v1/notify", """{"userId":"ana","category":"mention"}""", "otherApp", 404 },
         { "POST", "/v1/notify", """{"userId":"ana","category":"mention"}""", "app", 202 },
 
