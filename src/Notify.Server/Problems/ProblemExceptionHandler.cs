@@ -31,16 +31,16 @@ internal sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHa
         if (json.Message.Contains("could not be mapped", StringComparison.Ordinal))
             return (400, "unknown-field", $"The field '{path}' is not part of this request; remove it (field names are camelCase, see docs/api.md).");
         if (json.Message.Contains("could not be converted", StringComparison.Ordinal))
-            return (400, "invalid-field", $"The field '{path}' has the wrong type or an unknown value: expected {Expected(json.Message)}.");
+            return (400, "invalid-field", $"The field '{path}' has the wrong type or an unknown value: {Expected(json)}.");
         return (400, "invalid-json", $"The body is not valid JSON near '{path}' (line {json.LineNumber + 1}, position {json.BytePositionInLine}).");
     }
 
     /// <summary>What the field takes, in JSON terms rather than .NET type names.</summary>
-    private static string Expected(string message)
+    private static string Expected(JsonException json)
     {
-        var type = message.Split("converted to ", 2).ElementAtOrDefault(1)?.Split(". Path:", 2)[0].Split('.').Last().TrimEnd('.') ?? "";
+        var type = json.Message.Split("converted to ", 2).ElementAtOrDefault(1)?.Split(". Path:", 2)[0].Split('.').Last().TrimEnd('.') ?? "";
         type = type.Split('+').Last();
-        return type switch
+        return "expected " + type switch
         {
             "String" => "a string",
             "Boolean" => "true or false",
@@ -52,7 +52,8 @@ internal sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHa
             "Presence" => "one of active, idle, away",
             "ConnectivityType" => "one of wifi, cellular, ethernet, none",
             "AckAction" => "one of seen, opened, dismissed",
-            _ when type.EndsWith("Request", StringComparison.Ordinal) || type.EndsWith("Report", StringComparison.Ordinal) => "a JSON object",
+            // The reader names the enclosing request type when a member has the wrong JSON token; its inner message says which.
+            _ when json.InnerException is { } inner => $"another JSON type ({inner.Message.TrimEnd('.')})",
             _ => "a value of the documented type (docs/api.md)",
         };
     }

@@ -68,7 +68,7 @@ public sealed class BadInputTests : IAsyncLifetime
         var (_, problem) = await SendAsync(HttpMethod.Post, "/v1/notify", """{"userId":"ana","category":"mention","title":5}""");
         var detail = problem.GetProperty("detail").GetString()!;
         Assert.Contains("'$.title'", detail);
-        Assert.Contains("expected a string", detail);
+        Assert.Contains("as a string", detail);
         Assert.DoesNotContain("Notify.Server", detail);
     }
 
