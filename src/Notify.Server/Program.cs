@@ -7,6 +7,7 @@ using Notify.Server.Auth;
 using Notify.Server.Hosting;
 using Notify.Server.Problems;
 using Notify.Server.Realtime;
+using Notify.Server.Rules;
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = ContentRoot.Resolve(args) });
 
@@ -22,7 +23,7 @@ builder.Services.AddOpenApi();
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = builder.Configuration.GetValue("Api:MaxBodyBytes", 64 * 1024));
 
 // Publish .NET meters (Notify's, ASP.NET Core's) at /metrics for the life of the process.
-using var meterAdapter = MeterAdapter.StartListening();
+_ = Program.Meters;
 
 var app = builder.Build();
 
@@ -34,8 +35,10 @@ app.UseAuthorization();
 
 app.MapNotificationsApi();
 app.MapUsersApi();
+app.MapUserSettingsApi();
 app.MapDevicesApi();
 app.MapRealtimeApi();
+app.MapRulesApi();
 app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
 app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
 app.MapOpenApi();
@@ -48,4 +51,8 @@ if (app.Environment.IsDevelopment())
 app.Run();
 
 /// <summary>The entry point, visible to the functional tests' WebApplicationFactory.</summary>
-public partial class Program;
+public partial class Program
+{
+    /// <summary>One meter adapter per process (several hosts share it in tests; disposing it would stop them all).</summary>
+    internal static readonly IDisposable Meters = MeterAdapter.StartListening();
+}

@@ -16,9 +16,9 @@ internal static class NotificationWrites
         {
             if (change.Update is { } u)
             {
-                var updated = b.Execute("UPDATE notifications SET status=$2, step=$3, ack_at=$4, ack_by=$5 WHERE id=$1 AND ($6 IS NULL OR status=$6)",
+                var updated = b.Execute("UPDATE notifications SET status=$2, step=$3, ack_at=$4, ack_by=$5, hold_kind=$7, hold_step=$8 WHERE id=$1 AND ($6 IS NULL OR status=$6)",
                     u.Id, Names.Of(u.Status), u.Step, u.AcknowledgedAt is { } at ? Ms(at) : null, u.AcknowledgedBy,
-                    change.ExpectedStatus is { } expected ? Names.Of(expected) : null);
+                    change.ExpectedStatus is { } expected ? Names.Of(expected) : null, HoldName(u), u.HoldStep);
                 if (updated == 0 && change.ExpectedStatus is not null)
                 {
                     (skipped ??= []).Add(change.NotificationId);
@@ -40,11 +40,11 @@ internal static class NotificationWrites
                         n.AppId, key, n.Id, Ms(n.CreatedAt));
                 }
                 b.Execute("INSERT INTO notifications (id, app_id, user_id, category, title, body, data_json, priority, idempotency_key, collapse_key, " +
-                    "created_at, expires_at, rule_name, rule_version, status, step, ack_at, ack_by, response_json) " +
-                    "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19)",
+                    "created_at, expires_at, rule_name, rule_version, status, step, ack_at, ack_by, response_json, hold_kind, hold_step) " +
+                    "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21)",
                     n.Id, n.AppId, n.UserId, n.Category, n.Title, n.Body, n.Data?.ToJsonString(), Names.Of(n.Priority), n.IdempotencyKey,
                     n.CollapseKey, Ms(n.CreatedAt), Ms(n.ExpiresAt), n.RuleName, n.RuleVersion, Names.Of(n.Status), n.Step,
-                    n.AcknowledgedAt is { } a ? Ms(a) : null, n.AcknowledgedBy, change.ResponseJson);
+                    n.AcknowledgedAt is { } a ? Ms(a) : null, n.AcknowledgedBy, change.ResponseJson, HoldName(n), n.HoldStep);
             }
             foreach (var d in change.NewDeliveries)
                 b.Execute("INSERT INTO deliveries (id, notification_id, step, device_id, channel, status, created_at, sent_at, reason) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)",
@@ -59,9 +59,11 @@ internal static class NotificationWrites
             foreach (var id in change.DeletedTimers) b.Execute("DELETE FROM timers WHERE id=$1", id);
             if (!change.DeleteAllTimers)
                 foreach (var t in change.NewTimers)
-                    b.Execute("INSERT INTO timers (id, notification_id, kind, step, due_at) VALUES ($1,$2,$3,$4,$5)",
-                        t.Id, t.NotificationId, t.Kind.ToString(), t.Step, Ms(t.DueAt));
+                    b.Execute("INSERT INTO timers (id, notification_id, kind, step, due_at, attempt) VALUES ($1,$2,$3,$4,$5,$6)",
+                        t.Id, t.NotificationId, t.Kind.ToString(), t.Step, Ms(t.DueAt), t.Attempt);
         }
         return skipped is null ? CommitResult.Applied : new CommitResult(null, null, skipped);
     }
+
+    private static string? HoldName(Notification n) => n.Status == NotificationStatus.Held && n.Hold is { } hold ? Names.Of(hold) : null;
 }

@@ -3,12 +3,12 @@ namespace Notify.Storage.Sqlite;
 /// <summary>The tables. Times are Unix milliseconds (UTC); enums are their wire names.</summary>
 internal static class Schema
 {
-    public const int Version = 1;
+    public const int Version = 2;
 
     public const string Create = """
         CREATE TABLE IF NOT EXISTS users (
             app_id TEXT NOT NULL, id TEXT NOT NULL, email TEXT, time_zone TEXT NOT NULL, locale TEXT,
-            created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+            created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, quiet_json TEXT, prefs_json TEXT,
             PRIMARY KEY (app_id, id)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS devices (
             id TEXT PRIMARY KEY, app_id TEXT NOT NULL, user_id TEXT NOT NULL, platform TEXT NOT NULL, name TEXT,
@@ -18,7 +18,8 @@ internal static class Schema
             id TEXT PRIMARY KEY, app_id TEXT NOT NULL, user_id TEXT NOT NULL, category TEXT NOT NULL, title TEXT, body TEXT,
             data_json TEXT, priority TEXT NOT NULL, idempotency_key TEXT, collapse_key TEXT, created_at INTEGER NOT NULL,
             expires_at INTEGER NOT NULL, rule_name TEXT NOT NULL, rule_version TEXT NOT NULL, status TEXT NOT NULL,
-            step INTEGER NOT NULL, ack_at INTEGER, ack_by TEXT, response_json TEXT);
+            step INTEGER NOT NULL, ack_at INTEGER, ack_by TEXT, response_json TEXT, hold_kind TEXT, hold_step INTEGER NOT NULL DEFAULT 0);
+        CREATE INDEX IF NOT EXISTS notifications_held ON notifications (app_id, user_id) WHERE status = 'held';
         CREATE INDEX IF NOT EXISTS notifications_collapse ON notifications (app_id, user_id, collapse_key) WHERE collapse_key IS NOT NULL;
         CREATE TABLE IF NOT EXISTS idempotency (
             app_id TEXT NOT NULL, key TEXT NOT NULL, notification_id TEXT NOT NULL, created_at INTEGER NOT NULL,
@@ -32,10 +33,19 @@ internal static class Schema
             seq INTEGER PRIMARY KEY AUTOINCREMENT, notification_id TEXT NOT NULL, entries_json TEXT NOT NULL);
         CREATE INDEX IF NOT EXISTS trace_notification ON trace (notification_id);
         CREATE TABLE IF NOT EXISTS timers (
-            id TEXT PRIMARY KEY, notification_id TEXT NOT NULL, kind TEXT NOT NULL, step INTEGER NOT NULL, due_at INTEGER NOT NULL);
+            id TEXT PRIMARY KEY, notification_id TEXT NOT NULL, kind TEXT NOT NULL, step INTEGER NOT NULL, due_at INTEGER NOT NULL,
+            attempt INTEGER NOT NULL DEFAULT 0);
         CREATE INDEX IF NOT EXISTS timers_due ON timers (due_at);
         CREATE INDEX IF NOT EXISTS timers_notification ON timers (notification_id);
         CREATE TABLE IF NOT EXISTS rule_versions (
             version TEXT PRIMARY KEY, name TEXT NOT NULL, source TEXT NOT NULL, created_at INTEGER NOT NULL) WITHOUT ROWID;
         """;
+
+    /// <summary>Upgrades from each older version (PRAGMA user_version) to the next.</summary>
+    public static readonly IReadOnlyDictionary<int, string> Upgrades = new Dictionary<int, string>
+    {
+        [1] = "ALTER TABLE users ADD COLUMN quiet_json TEXT; ALTER TABLE users ADD COLUMN prefs_json TEXT; " +
+              "ALTER TABLE notifications ADD COLUMN hold_kind TEXT; ALTER TABLE notifications ADD COLUMN hold_step INTEGER NOT NULL DEFAULT 0; " +
+              "ALTER TABLE timers ADD COLUMN attempt INTEGER NOT NULL DEFAULT 0;",
+    };
 }

@@ -4,6 +4,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Notify.Engine.Model;
 using Notify.Engine.Notifications;
+using Notify.Engine.QuietHours;
 using Notify.Engine.Storage;
 using Notify.Engine.Timers;
 
@@ -28,8 +29,20 @@ public sealed class SqliteStore : INotifyStore, IAsyncDisposable
         {
             setup.Open();
             using var cmd = setup.CreateCommand();
-            cmd.CommandText = "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=10000;" + Schema.Create + $"PRAGMA user_version={Schema.Version};";
+            cmd.CommandText = "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=10000;";
             cmd.ExecuteNonQuery();
+            cmd.CommandText = "PRAGMA user_version;";
+            var version = Convert.ToInt32(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+            if (version > Schema.Version)
+                throw new InvalidOperationException($"The database {path} has schema version {version}, newer than this build understands ({Schema.Version}); run a newer Notify.");
+            var sql = new System.Text.StringBuilder();
+            for (var v = version; v > 0 && v < Schema.Version; v++) sql.Append(Schema.Upgrades[v]);
+            sql.Append(Schema.Create).Append($"PRAGMA user_version={Schema.Version};");
+            using var tx = setup.BeginTransaction();
+            cmd.Transaction = tx;
+            cmd.CommandText = sql.ToString();
+            cmd.ExecuteNonQuery();
+            tx.Commit();
         }
         _readConnectionString = builder.ConnectionString;
         var sync = options.Synchronous == SqliteSynchronous.Full ? "FULL" : "NORMAL";
@@ -43,8 +56,19 @@ public sealed class SqliteStore : INotifyStore, IAsyncDisposable
     // ---- users and devices ----
 
     public Task<User?> GetUserAsync(string appId, string userId, CancellationToken ct = default) =>
-        ReadAsync(c => Single(c, "SELECT app_id, id, email, time_zone, locale, created_at, updated_at FROM users WHERE app_id=$1 AND id=$2",
-            r => new User(r.GetString(0), r.GetString(1), Str(r, 2), r.GetString(3), Str(r, 4), Time(r, 5), Time(r, 6)), appId, userId), ct);
+        ReadAsync(c => Single(c, "SELECT app_id, id, email, time_zone, locale, created_at, updated_at, quiet_json, prefs_json FROM users WHERE app_id=$1 AND id=$2",
+            r => new User(r.GetString(0), r.GetString(1), Str(r, 2), r.GetString(3), Str(r, 4), Time(r, 5), Time(r, 6))
+            {
+                QuietHours = FromJson<QuietHoursDocument>(Str(r, 7))?.ToSettings(out _) ?? QuietHoursSettings.None,
+                Preferences = FromJson<UserPreferences>(Str(r, 8)) ?? UserPreferences.None,
+            }, appId, userId), ct);
+
+    public Task<bool> SetQuietHoursAsync(string appId, string userId, QuietHoursSettings quietHours, CancellationToken ct = default) =>
+        _writer.WriteAsync(b => b.Execute("UPDATE users SET quiet_json=$3 WHERE app_id=$1 AND id=$2", appId, userId,
+            Json(QuietHoursDocument.From(quietHours))) > 0, ct);
+
+    public Task<bool> SetPreferencesAsync(string appId, string userId, UserPreferences preferences, CancellationToken ct = default) =>
+        _writer.WriteAsync(b => b.Execute("UPDATE users SET prefs_json=$3 WHERE app_id=$1 AND id=$2", appId, userId, Json(preferences)) > 0, ct);
 
     public Task UpsertUserAsync(User user, CancellationToken ct = default) => _writer.WriteAsync(b => b.Execute(
         "INSERT INTO users (app_id, id, email, time_zone, locale, created_at, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7) " +
@@ -86,7 +110,7 @@ public sealed class SqliteStore : INotifyStore, IAsyncDisposable
         _writer.WriteAsync(b => NotificationWrites.Apply(b, changes), ct);
 
     private const string NotificationColumns = "id, app_id, user_id, category, title, body, data_json, priority, idempotency_key, collapse_key, " +
-        "created_at, expires_at, rule_name, rule_version, status, step, ack_at, ack_by, response_json";
+        "created_at, expires_at, rule_name, rule_version, status, step, ack_at, ack_by, response_json, hold_kind, hold_step";
 
     public Task<NotificationDetails?> GetNotificationAsync(string notificationId, CancellationToken ct = default) => ReadAsync(c =>
     {
@@ -110,8 +134,17 @@ public sealed class SqliteStore : INotifyStore, IAsyncDisposable
             r => new OpenDelivery(ReadDelivery(r), ReadNotification(r, 9)), deviceId, Ms(now)), ct);
 
     public Task<IReadOnlyList<TimerRecord>> GetTimersDueBeforeAsync(DateTimeOffset before, int limit, CancellationToken ct = default) =>
-        ReadAsync<IReadOnlyList<TimerRecord>>(c => Many(c, "SELECT id, notification_id, kind, step, due_at FROM timers WHERE due_at < $1 ORDER BY due_at LIMIT $2",
-            r => new TimerRecord(r.GetString(0), r.GetString(1), Enum.Parse<TimerKind>(r.GetString(2)), r.GetInt32(3), Time(r, 4)), Ms(before), limit), ct);
+        ReadAsync<IReadOnlyList<TimerRecord>>(c => Many(c, "SELECT id, notification_id, kind, step, due_at, attempt FROM timers WHERE due_at < $1 ORDER BY due_at LIMIT $2",
+            r => new TimerRecord(r.GetString(0), r.GetString(1), Enum.Parse<TimerKind>(r.GetString(2)), r.GetInt32(3), Time(r, 4), r.GetInt32(5)), Ms(before), limit), ct);
+
+    public Task<IReadOnlyList<NotificationDetails>> GetHeldAsync(string appId, string userId, CancellationToken ct = default) =>
+        ReadAsync<IReadOnlyList<NotificationDetails>>(c => Many(c,
+            $"SELECT {NotificationColumns} FROM notifications WHERE app_id=$1 AND user_id=$2 AND status='held' ORDER BY id",
+            r => (ReadNotification(r), Str(r, 18)), appId, userId).Select(h => Details(c, h.Item1, h.Item2)).ToList(), ct);
+
+    public Task<IReadOnlyList<(string AppId, string UserId)>> GetUsersWithDeviceHoldsAsync(CancellationToken ct = default) =>
+        ReadAsync<IReadOnlyList<(string, string)>>(c => Many(c,
+            "SELECT DISTINCT app_id, user_id FROM notifications WHERE status='held' AND hold_kind='device'", r => (r.GetString(0), r.GetString(1))), ct);
 
     public Task SaveRuleVersionAsync(string name, string version, string source, DateTimeOffset at, CancellationToken ct = default) =>
         _writer.WriteAsync(b => b.Execute("INSERT OR IGNORE INTO rule_versions (version, name, source, created_at) VALUES ($1,$2,$3,$4)",
@@ -188,6 +221,8 @@ public sealed class SqliteStore : INotifyStore, IAsyncDisposable
             Priority = priority, IdempotencyKey = Str(r, o + 8), CollapseKey = Str(r, o + 9), CreatedAt = Time(r, o + 10),
             ExpiresAt = Time(r, o + 11), RuleName = r.GetString(o + 12), RuleVersion = r.GetString(o + 13), Status = status,
             Step = r.GetInt32(o + 15), AcknowledgedAt = r.IsDBNull(o + 16) ? null : Time(r, o + 16), AcknowledgedBy = Str(r, o + 17),
+            Hold = Str(r, o + 19) is { } hold && Names.TryParse<Engine.Decisions.HoldKind>(hold, out var kind) ? kind : null,
+            HoldStep = r.GetInt32(o + 20),
         };
     }
 

@@ -13,17 +13,18 @@ namespace Notify.Bench.Load;
 public sealed class LatencyTracker
 {
     private readonly Lock _lock = new();
-    private readonly Dictionary<string, long> _sent = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (long Due, long Sent)> _sent = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _received = new(StringComparer.Ordinal);
-    private readonly List<long> _latencies = [];
+    private readonly List<long> _fromDue = [];
+    private readonly List<long> _fromSend = [];
 
-    /// <summary>A 202 for <paramref name="id"/>, whose request was due at <paramref name="startedAt"/>.</summary>
-    public void Accepted(string id, long startedAt)
+    /// <summary>A 202 for <paramref name="id"/>, whose request was due at <paramref name="due"/> and went out at <paramref name="sent"/>.</summary>
+    public void Accepted(string id, long due, long sent)
     {
         lock (_lock)
         {
-            if (_received.Remove(id, out var at)) _latencies.Add(at - startedAt);
-            else _sent[id] = startedAt;
+            if (_received.Remove(id, out var at)) Add(at, due, sent);
+            else _sent[id] = (due, sent);
         }
     }
 
@@ -32,9 +33,15 @@ public sealed class LatencyTracker
     {
         lock (_lock)
         {
-            if (_sent.Remove(id, out var startedAt)) _latencies.Add(at - startedAt);
+            if (_sent.Remove(id, out var s)) Add(at, s.Due, s.Sent);
             else _received[id] = at;
         }
+    }
+
+    private void Add(long at, long due, long sent)
+    {
+        _fromDue.Add(at - due);
+        _fromSend.Add(at - sent);
     }
 
     public int Pending { get { lock (_lock) return _sent.Count; } }
@@ -42,7 +49,11 @@ public sealed class LatencyTracker
     /// <summary>Notifications received that no 202 of this phase claimed (stragglers of an earlier phase).</summary>
     public int Unclaimed { get { lock (_lock) return _received.Count; } }
 
-    public List<long> Latencies { get { lock (_lock) return [.. _latencies]; } }
+    /// <summary>From the due time: what an arrival schedule sees, the driver's own lateness included.</summary>
+    public List<long> FromDue { get { lock (_lock) return [.. _fromDue]; } }
+
+    /// <summary>From the moment the request was handed to the HTTP client.</summary>
+    public List<long> FromSend { get { lock (_lock) return [.. _fromSend]; } }
 }
 
 /// <summary>The outcome of the paced phase.</summary>
@@ -52,6 +63,7 @@ public sealed class LatencyResult
     public long Sent { get; set; }
     public PhaseResult Http { get; } = new();
     public List<long> DeliveryTicks { get; set; } = [];
+    public List<long> DeliveryFromSendTicks { get; set; } = [];
     public int Lost { get; set; }
     public int Unclaimed { get; set; }
     public List<long> SenderLagTicks { get; } = [];
@@ -82,6 +94,7 @@ public static class PacedLatency
         async Task SendOne(long i, long due)
         {
             Interlocked.Increment(ref inFlight);
+            var sent = Stopwatch.GetTimestamp();
             try
             {
                 using var message = Http.Post("/v1/notify", body(i));
@@ -89,7 +102,7 @@ public static class PacedLatency
                 var bytes = await response.Content.ReadAsByteArrayAsync(ct);
                 if (response.StatusCode == HttpStatusCode.Accepted && NotificationId(bytes) is { } id)
                 {
-                    tracker.Accepted(id, due);
+                    tracker.Accepted(id, due, sent);
                     lock (result.Http) { result.Http.Ok++; result.Http.ResponseTicks.Add(Stopwatch.GetTimestamp() - due); }
                 }
                 else
@@ -128,7 +141,8 @@ public static class PacedLatency
         var waitUntil = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
         while (tracker.Pending > 0 && Stopwatch.GetTimestamp() < waitUntil) await Task.Delay(20, ct);
         fleet.OnNotification = null;
-        result.DeliveryTicks = tracker.Latencies;
+        result.DeliveryTicks = tracker.FromDue;
+        result.DeliveryFromSendTicks = tracker.FromSend;
         result.Lost = tracker.Pending;
         result.Unclaimed = tracker.Unclaimed;
         return result;

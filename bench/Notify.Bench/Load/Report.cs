@@ -50,7 +50,7 @@ public sealed class Report(LoadOptions options, string[] commandLine)
         if (Latency is { } l)
         {
             var p = Percentiles.Of(l.DeliveryTicks, 50, 90, 99, 100);
-            w.WriteLine($"| notify → device, paced at {N(l.Rate)}/s: p50 / p90 / p99 / max, ms | {F(p[0])} / {F(p[1])} / {F(p[2])} / {F(p[3])} | " +
+            w.WriteLine($"| notify → device (from due time), paced at {N(l.Rate)}/s: p50 / p90 / p99 / max, ms | {F(p[0])} / {F(p[1])} / {F(p[2])} / {F(p[3])} | " +
                 $"p99 < {P99TargetMs} ms {(p[2] < P99TargetMs ? "met" : "NOT met")} |");
             w.WriteLine($"| notifications accepted but not received within {S(options.LatencyTimeout)} | {l.Lost} of {l.Http.Ok} | 0 |");
         }
@@ -76,7 +76,9 @@ public sealed class Report(LoadOptions options, string[] commandLine)
             w.WriteLine("|---|---:|");
             w.WriteLine($"| sent / accepted (202) / errors | {lat.Sent:N0} / {lat.Http.Ok:N0} / {Errors(lat.Http)} |");
             w.WriteLine($"| achieved send rate, /s | {N(lat.Sent / lat.Elapsed.TotalSeconds)} |");
-            w.WriteLine($"| request → 202 p50 / p99 / max, ms | {F(http[0])} / {F(http[1])} / {F(http[2])} |");
+            var fromSend = Percentiles.Of(lat.DeliveryFromSendTicks, 50, 90, 99, 100);
+            w.WriteLine($"| notify → device from the actual send (driver lag excluded) p50 / p90 / p99 / max, ms | {F(fromSend[0])} / {F(fromSend[1])} / {F(fromSend[2])} / {F(fromSend[3])} |");
+            w.WriteLine($"| request → 202 (from due time) p50 / p99 / max, ms | {F(http[0])} / {F(http[1])} / {F(http[2])} |");
             w.WriteLine($"| driver lag behind schedule p50 / p99 / max, ms | {F(lag[0])} / {F(lag[1])} / {F(lag[2])} |");
             w.WriteLine($"| CPU used, cores: bench process / Notify server / whole machine | {Cpu(lat.Http)} |");
             w.WriteLine($"| received with no matching 202 (earlier phases' stragglers) | {lat.Unclaimed} |");

@@ -138,10 +138,12 @@ public static class CpuWindow
         {
             await Task.Delay(Remaining(from), ct);
             var before = processes.ToDictionary(p => p.Key, p => Cpu(p.Value));
-            var machineBefore = MachineBusy();
+            var idleBefore = MachineIdle();
+            var wallBefore = Stopwatch.GetTimestamp();
             await Task.Delay(Remaining(to), ct);
             foreach (var (name, process) in processes) result.Cpu[name] = Cpu(process) - before[name];
-            if (machineBefore is { } m0 && MachineBusy() is { } m1) result.Cpu[Machine] = m1 - m0;
+            if (idleBefore is { } i0 && MachineIdle() is { } i1)
+                result.Cpu[Machine] = Stopwatch.GetElapsedTime(wallBefore) * Environment.ProcessorCount - (i1 - i0);
         }
         catch (OperationCanceledException) { }
     }
@@ -149,15 +151,18 @@ public static class CpuWindow
     /// <summary>The key of the CPU time all processes on the machine used (Linux, from /proc/stat).</summary>
     public const string Machine = "machine";
 
-    /// <summary>Busy CPU time of the whole machine since boot (all but idle and iowait), or null off Linux.</summary>
-    public static TimeSpan? MachineBusy()
+    /// <summary>
+    /// Idle (and I/O wait) time of all CPUs since boot, from /proc/stat, or null off Linux. The machine's busy time
+    /// is derived as wall time × cores − idle: with a tickless kernel the idle counters are exact while the busy
+    /// ones are tick samples that miss short bursts, so summing the busy counters under-reads a part-idle machine.
+    /// </summary>
+    public static TimeSpan? MachineIdle()
     {
         try
         {
             var cpu = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            var jiffies = cpu.Skip(1).Take(8).Select(v => long.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
-            var busy = jiffies.Sum() - jiffies[3] - jiffies[4];
-            return TimeSpan.FromSeconds(busy / 100.0); // USER_HZ is 100 on Linux
+            var idle = long.Parse(cpu[4], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(cpu[5], System.Globalization.CultureInfo.InvariantCulture);
+            return TimeSpan.FromSeconds(idle / 100.0); // USER_HZ is 100 on Linux
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
         {

@@ -9,13 +9,43 @@ namespace Notify.Engine.Decisions;
 /// <param name="EnabledChannels">Channels with an adapter configured; a step on another channel is passed over.</param>
 public sealed record DecisionInput(Notification Notification, User User, IReadOnlyList<DeviceSnapshot> Devices, Rule Rule,
     int FromStep, IReadOnlyCollection<(string DeviceId, Channel Channel)> AlreadyReached, IReadOnlySet<Channel> EnabledChannels,
-    DateTimeOffset Now);
+    DateTimeOffset Now)
+{
+    /// <summary>The step whose <c>defer: for</c> is over: it is sent now instead of deferred again.</summary>
+    public int? DeferralOver { get; init; }
 
-/// <summary>What to do now: send over <see cref="Channel"/> to <see cref="Targets"/> at step <see cref="Step"/>,
-/// or nothing (<see cref="Step"/> null) when no step from <see cref="DecisionInput.FromStep"/> on can reach the user.</summary>
+    /// <summary>A repeat of the last step (the rule's <c>repeat</c>): devices that have it are not passed over.</summary>
+    public bool IsRepeat { get; init; }
+}
+
+/// <summary>Why and until when a notification waits instead of being sent.</summary>
+public enum HoldKind
+{
+    /// <summary>The user's quiet hours (rule <c>quietHours: hold</c>, or <c>defer: until quietHoursEnd</c>).</summary>
+    QuietHours,
+    /// <summary>A step's <c>defer: for</c>.</summary>
+    Timer,
+    /// <summary>A step's <c>defer: until</c> a device condition (charging, Wi-Fi): decided again when a device reports.</summary>
+    Device,
+}
+
+/// <param name="Until">When to decide again; null for <see cref="HoldKind.Device"/> (a device report triggers it; the TTL bounds it).</param>
+public sealed record DecisionHold(HoldKind Kind, int Step, DateTimeOffset? Until, string Reason);
+
+/// <summary>What to do now: send over <see cref="Channel"/> to <see cref="Targets"/> at step <see cref="Step"/>; or hold
+/// (<see cref="Hold"/>); or suppress (a muted category); or nothing, when no step from <see cref="DecisionInput.FromStep"/> on
+/// can reach the user.</summary>
 /// <param name="ToUser">True for a step that goes to the person (email) rather than to devices.</param>
 public sealed record Decision(int? Step, Channel? Channel, IReadOnlyList<DeviceSnapshot> Targets, bool ToUser, string Reason,
     IReadOnlyList<TraceEntry> Trace)
 {
-    public bool Found => Step is not null;
+    /// <summary>Deliver without interrupting (quiet hours with <c>quietHours: silent</c>).</summary>
+    public bool Silent { get; init; }
+
+    public DecisionHold? Hold { get; init; }
+
+    /// <summary>The user muted the category: record it, send nothing.</summary>
+    public bool Suppressed { get; init; }
+
+    public bool Found => Step is not null && Hold is null && !Suppressed;
 }

@@ -1,12 +1,16 @@
+using NodaTime;
 using Notify.Engine.Model;
+using Notify.Engine.QuietHours;
 using Notify.Engine.Rules;
 
 namespace Notify.Engine.Decisions;
 
 /// <summary>
-/// Picks who gets a notification now. A pure function of its input: it walks the rule's steps from
-/// <see cref="DecisionInput.FromStep"/>, skips the ones that cannot apply (condition false, channel off,
-/// nobody eligible) and stops at the first that has a target, explaining every choice in the trace.
+/// Picks who gets a notification now. A pure function of its input: preferences (a muted category is suppressed),
+/// then quiet hours (hold, silent or ignore, unless the priority is allowed), then the rule's steps from
+/// <see cref="DecisionInput.FromStep"/>: for each, the first alternative whose <c>when</c> holds; steps that cannot
+/// apply (channel off or not configured, nobody eligible) are passed over; a deferred step holds the notification.
+/// Every choice is explained in the trace.
 /// </summary>
 public static class DecisionEngine
 {
@@ -17,88 +21,160 @@ public static class DecisionEngine
         void Trace(int? step, string? device, string message) => trace.Add(new TraceEntry(now, step, device, message));
 
         var rule = input.Rule;
-        if (input.FromStep == 0)
-            Trace(null, null, $"rule '{rule.Name}' (version {rule.Version}) for category '{input.Notification.Category}', priority {Names.Of(input.Notification.Priority)}");
+        var n = input.Notification;
+        var user = input.User;
+        if (input.FromStep == 0 && input.DeferralOver is null)
+            Trace(null, null, $"rule '{rule.Name}' (version {rule.Version}) for category '{n.Category}', priority {Names.Of(n.Priority)}");
 
-        var vars = ConditionContext.For(input.Notification, input.User, now);
+        if (user.Preferences.IsMuted(n.Category))
+        {
+            const string muted = "suppressed: the user muted this category";
+            Trace(null, null, muted);
+            return new Decision(null, null, [], false, muted, trace) { Suppressed = true };
+        }
+
+        var zone = DateTimeZoneProviders.Tzdb.GetZoneOrNull(user.TimeZone) ?? DateTimeZone.Utc;
+        var quiet = QuietHoursCalculator.At(user.QuietHours, zone, now);
+        var silent = false;
+        if (quiet.IsQuiet)
+        {
+            if (QuietHoursCalculator.Allows(user.QuietHours, n.Priority))
+                Trace(null, null, $"{quiet.Reason}, but priority {Names.Of(n.Priority)} is allowed through");
+            else if (rule.QuietHours == QuietHoursMode.Hold)
+            {
+                var reason = $"held: {quiet.Reason}";
+                Trace(input.FromStep, null, quiet.Until >= n.ExpiresAt ? $"{reason}; it expires before then" : reason);
+                return new Decision(input.FromStep, null, [], false, reason, trace) { Hold = new DecisionHold(HoldKind.QuietHours, input.FromStep, quiet.Until, reason) };
+            }
+            else if (rule.QuietHours == QuietHoursMode.Silent)
+            {
+                silent = true;
+                Trace(null, null, $"{quiet.Reason}: delivering silently (rule quietHours: silent)");
+            }
+            else Trace(null, null, $"{quiet.Reason}: ignored (rule quietHours: ignore)");
+        }
+
+        var vars = ConditionContext.For(n, user, now);
         for (var i = input.FromStep; i < rule.Steps.Length; i++)
         {
             var step = rule.Steps[i];
-            var label = $"step {i + 1} (to {Names.Of(step.To)} via {Names.Of(step.Via)})";
-            if (step.When is { } when && !when.Evaluate(vars, out var whenError))
+            var alt = Choose(step, vars, i, Trace);
+            if (alt is null) continue;
+            var label = $"step {i + 1} (to {Names.Of(alt.To)} via {Names.Of(alt.Via)})";
+            if (!user.Preferences.Allows(n.Category, alt.Via))
             {
-                Trace(i, null, whenError is null ? $"{label}: skipped, 'when' {when} is false" : $"{label}: skipped, 'when' failed: {whenError}");
+                Trace(i, null, $"{label}: passed over, the user switched {Names.Of(alt.Via)} off for '{n.Category}'");
                 continue;
             }
-            if (!input.EnabledChannels.Contains(step.Via))
+            if (!input.EnabledChannels.Contains(alt.Via))
             {
-                Trace(i, null, $"{label}: passed over, channel {Names.Of(step.Via)} is not configured");
+                Trace(i, null, $"{label}: passed over, channel {Names.Of(alt.Via)} is not configured");
                 continue;
             }
-            if (step.To == StepTarget.User)
+            if (alt.Defer is { Kind: DeferKind.For } forDefer && input.DeferralOver != i)
             {
-                if (string.IsNullOrEmpty(input.User.Email)) { Trace(i, null, $"{label}: passed over, the user has no email address"); continue; }
+                var until = now + forDefer.For!.Value;
+                var reason = $"{label}: deferred {forDefer.Text}";
+                Trace(i, null, until >= n.ExpiresAt ? $"{reason}; it expires before then" : reason);
+                return new Decision(i, alt.Via, [], false, reason, trace) { Hold = new DecisionHold(HoldKind.Timer, i, until, reason) };
+            }
+            if (alt.Defer is { Kind: DeferKind.QuietHoursEnd } && quiet.IsQuiet)
+            {
+                var reason = $"{label}: deferred until quiet hours end ({quiet.Reason})";
+                Trace(i, null, reason);
+                return new Decision(i, alt.Via, [], false, reason, trace) { Hold = new DecisionHold(HoldKind.QuietHours, i, quiet.Until, reason) };
+            }
+            if (alt.To == StepTarget.User)
+            {
+                if (string.IsNullOrEmpty(user.Email)) { Trace(i, null, $"{label}: passed over, the user has no email address"); continue; }
                 var reason = $"{label}: the user by email";
                 Trace(i, null, reason);
-                return new Decision(i, step.Via, [], true, reason, trace);
+                return new Decision(i, alt.Via, [], true, reason, trace) { Silent = silent };
             }
 
-            var eligible = new List<DeviceSnapshot>();
-            foreach (var device in input.Devices)
-            {
-                var id = device.Device.Id;
-                if (input.AlreadyReached.Contains((id, step.Via))) { Trace(i, id, $"{label}: passed over {Label(device)}, it already has it"); continue; }
-                if (step.Via == Channel.Push && device.Device.Push is null) { Trace(i, id, $"{label}: passed over {Label(device)}, no push token"); continue; }
-                if (step.Where is { } where && !where.Evaluate(ConditionContext.WithDevice(vars, device, now), out var whereError))
-                {
-                    Trace(i, id, whereError is null ? $"{label}: passed over {Label(device)}, 'where' {where} is false" : $"{label}: passed over {Label(device)}, 'where' failed: {whereError}");
-                    continue;
-                }
-                if (step.To == StepTarget.Attention && !(device.State.Online && device.State.Presence == Presence.Active))
-                {
-                    Trace(i, id, $"{label}: passed over {Label(device)}, not online and active ({DeviceRanking.Describe(device.State)})");
-                    continue;
-                }
-                eligible.Add(device);
-            }
-
+            var eligible = Eligible(input, alt, i, label, vars, Trace);
             if (eligible.Count == 0)
             {
                 Trace(i, null, $"{label}: passed over, no eligible device");
                 continue;
             }
-
-            IReadOnlyList<DeviceSnapshot> targets;
-            string why;
-            switch (step.To)
+            if (alt.Defer is { Kind: DeferKind.Device } deviceDefer)
             {
-                case StepTarget.All:
-                    targets = eligible;
-                    why = $"{label}: all {eligible.Count} eligible device(s)";
-                    break;
-                case StepTarget.Attention:
-                    var attention = eligible.OrderByDescending(d => d.State.LastActiveAt ?? DateTimeOffset.MinValue)
-                        .ThenBy(d => d.Device.Id, StringComparer.Ordinal).First();
-                    targets = [attention];
-                    why = $"{label}: {Label(attention)} has the user's attention (active, last active {attention.State.LastActiveAt:O})";
-                    break;
-                default:
-                    var ranked = DeviceRanking.Rank(eligible).ToList();
-                    for (var r = 1; r < ranked.Count; r++)
-                        Trace(i, ranked[r].Device.Id, $"{label}: ranked {r + 1} of {ranked.Count}: {Label(ranked[r])} ({DeviceRanking.Describe(ranked[r].State)})");
-                    targets = [ranked[0]];
-                    why = $"{label}: {Label(ranked[0])} ranks best ({DeviceRanking.Describe(ranked[0].State)})";
-                    break;
+                var ready = eligible.Where(d => deviceDefer.Until!.Evaluate(ConditionContext.WithDevice(vars, d, now, rule.Regions), out _)).ToList();
+                if (ready.Count == 0)
+                {
+                    var reason = $"{label}: deferred {deviceDefer.Text}: none of {eligible.Count} eligible device(s) is ready yet";
+                    Trace(i, null, reason);
+                    return new Decision(i, alt.Via, [], false, reason, trace) { Hold = new DecisionHold(HoldKind.Device, i, null, reason) };
+                }
+                Trace(i, null, $"{label}: {ready.Count} device(s) ready ({deviceDefer.Text})");
+                eligible = ready;
             }
-            Trace(i, targets.Count == 1 ? targets[0].Device.Id : null, why);
-            return new Decision(i, step.Via, targets, false, why, trace);
+
+            var (targets, why) = Pick(alt.To, eligible, label, i, Trace);
+            Trace(i, targets.Count == 1 ? targets[0].Device.Id : null, silent ? why + " (silently)" : why);
+            return new Decision(i, alt.Via, targets, false, why, trace) { Silent = silent };
         }
 
-        var none = input.FromStep >= rule.Steps.Length
-            ? "no further step"
-            : $"no step from {input.FromStep + 1} on could reach the user";
+        var none = input.FromStep >= rule.Steps.Length ? "no further step" : $"no step from {input.FromStep + 1} on could reach the user";
         Trace(null, null, none);
         return new Decision(null, null, [], false, none, trace);
+    }
+
+    private static StepAlternative? Choose(RuleStep step, Dictionary<string, object?> vars, int i, Action<int?, string?, string> trace)
+    {
+        for (var a = 0; a < step.Alternatives.Length; a++)
+        {
+            var alt = step.Alternatives[a];
+            if (alt.When is not { } when) return alt;
+            if (when.Evaluate(vars, out var error)) return alt;
+            var which = step.Alternatives.Length > 1 ? $"step {i + 1}, alternative {a + 1}" : $"step {i + 1} (to {Names.Of(alt.To)} via {Names.Of(alt.Via)})";
+            trace(i, null, error is null ? $"{which}: skipped, 'when' {when} is false" : $"{which}: skipped, 'when' failed: {error}");
+        }
+        return null;
+    }
+
+    private static List<DeviceSnapshot> Eligible(DecisionInput input, StepAlternative alt, int i, string label, Dictionary<string, object?> vars,
+        Action<int?, string?, string> trace)
+    {
+        var eligible = new List<DeviceSnapshot>();
+        foreach (var device in input.Devices)
+        {
+            var id = device.Device.Id;
+            if (!input.IsRepeat && input.AlreadyReached.Contains((id, alt.Via))) { trace(i, id, $"{label}: passed over {Label(device)}, it already has it"); continue; }
+            if (alt.Via == Channel.Push && device.Device.Push is null) { trace(i, id, $"{label}: passed over {Label(device)}, no push token"); continue; }
+            if (alt.Where is { } where && !where.Evaluate(ConditionContext.WithDevice(vars, device, input.Now, input.Rule.Regions), out var whereError))
+            {
+                trace(i, id, whereError is null ? $"{label}: passed over {Label(device)}, 'where' {where} is false" : $"{label}: passed over {Label(device)}, 'where' failed: {whereError}");
+                continue;
+            }
+            if (alt.To == StepTarget.Attention && !(device.State.Online && device.State.Presence == Presence.Active))
+            {
+                trace(i, id, $"{label}: passed over {Label(device)}, not online and active ({DeviceRanking.Describe(device.State)})");
+                continue;
+            }
+            eligible.Add(device);
+        }
+        return eligible;
+    }
+
+    private static (IReadOnlyList<DeviceSnapshot> Targets, string Why) Pick(StepTarget to, List<DeviceSnapshot> eligible, string label, int i,
+        Action<int?, string?, string> trace)
+    {
+        switch (to)
+        {
+            case StepTarget.All:
+                return (eligible, $"{label}: all {eligible.Count} eligible device(s)");
+            case StepTarget.Attention:
+                var attention = eligible.OrderByDescending(d => d.State.LastActiveAt ?? DateTimeOffset.MinValue)
+                    .ThenBy(d => d.Device.Id, StringComparer.Ordinal).First();
+                return ([attention], $"{label}: {Label(attention)} has the user's attention (active, last active {attention.State.LastActiveAt:O})");
+            default:
+                var ranked = DeviceRanking.Rank(eligible).ToList();
+                for (var r = 1; r < ranked.Count; r++)
+                    trace(i, ranked[r].Device.Id, $"{label}: ranked {r + 1} of {ranked.Count}: {Label(ranked[r])} ({DeviceRanking.Describe(ranked[r].State)})");
+                return ([ranked[0]], $"{label}: {Label(ranked[0])} ranks best ({DeviceRanking.Describe(ranked[0].State)})");
+        }
     }
 
     private static string Label(DeviceSnapshot d) =>

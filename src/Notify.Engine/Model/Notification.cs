@@ -23,6 +23,9 @@ public sealed record Notification
     public required NotificationStatus Status { get; init; }
     /// <summary>The index of the last step that delivered, or -1 before any did.</summary>
     public int Step { get; init; } = -1;
+    /// <summary>While <see cref="Status"/> is <see cref="NotificationStatus.Held"/>: why it waits, and for which step.</summary>
+    public Decisions.HoldKind? Hold { get; init; }
+    public int HoldStep { get; init; }
     public DateTimeOffset? AcknowledgedAt { get; init; }
     public string? AcknowledgedBy { get; init; }
 

@@ -19,6 +19,7 @@ public sealed partial class DeliveryWorkflow(INotifyStore store, RuleSet rules, 
     TimerSchedule schedule, DeliveryOptions options, NotifyMetrics metrics, TimeProvider time, ILogger<DeliveryWorkflow> logger)
 {
     private readonly KeyedLock _locks = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string AppId, string UserId), byte> _deviceHolds = new();
 
     public async Task<AcceptOutcome> AcceptAsync(string appId, NotifyCommand command, CancellationToken ct = default)
     {
@@ -61,7 +62,8 @@ public sealed partial class DeliveryWorkflow(INotifyStore store, RuleSet rules, 
         var change = new NotificationChange(notification.Id);
         var sends = new List<Send>();
         notification = ApplyDecision(notification, decision, change, sends, now, isFollowUp: false);
-        change.NewTimers.Add(new TimerRecord(Ids.New("tmr", now), notification.Id, TimerKind.Expire, -1, notification.ExpiresAt));
+        if (!notification.Status.IsFinal())
+            change.NewTimers.Add(new TimerRecord(Ids.New("tmr", now), notification.Id, TimerKind.Expire, -1, notification.ExpiresAt));
 
         var changes = new List<NotificationChange> { change };
         if (command.CollapseKey is { } collapseKey)
@@ -70,7 +72,9 @@ public sealed partial class DeliveryWorkflow(INotifyStore store, RuleSet rules, 
 
         var first = decision.Targets.FirstOrDefault();
         var result = new NotifyResult(notification.Id, notification.Status, new DecisionSummary(
-            first?.Device.Id, decision.Channel, notification.Status == NotificationStatus.Delivered ? now : null, decision.Reason));
+            first?.Device.Id, decision.Channel,
+            notification.Status == NotificationStatus.Delivered ? now : decision.Hold?.Until is { } until && until < notification.ExpiresAt ? until : null,
+            decision.Reason));
         change.Insert = notification;
         change.ResponseJson = JsonSerializer.Serialize(result, EngineJson.Options);
 
@@ -103,7 +107,7 @@ public sealed partial class DeliveryWorkflow(INotifyStore store, RuleSet rules, 
         return new AckOutcome.Done(n.Id, change.Update.Status);
     }
 
-    /// <summary>Fires a durable timer: a follow-up or an expiry.</summary>
+    /// <summary>Fires a durable timer: a follow-up, a repeat, the end of a hold, or an expiry.</summary>
     public async Task FireAsync(TimerRecord timer, CancellationToken ct = default)
     {
         using var _ = await _locks.AcquireAsync(timer.NotificationId, ct);
@@ -113,43 +117,93 @@ public sealed partial class DeliveryWorkflow(INotifyStore store, RuleSet rules, 
         change.DeletedTimers.Add(timer.Id);
         var sends = new List<Send>();
         var n = details?.Notification;
+        var stale = n is null || n.Status.IsFinal() || timer.Kind switch
+        {
+            TimerKind.FollowUp => n.Status == NotificationStatus.Held || timer.Step != n.Step,
+            TimerKind.Release => n.Status != NotificationStatus.Held || timer.Step != n.HoldStep,
+            _ => false,
+        };
 
-        if (n is null || n.Status.IsFinal() || (timer.Kind == TimerKind.FollowUp && timer.Step != n.Step))
+        if (stale)
         {
-            // Already handled (seen, expired, or this follow-up's step was passed): just forget the timer.
+            // Already handled (seen, expired, released, or this step was passed): just forget the timer.
         }
-        else if (timer.Kind == TimerKind.Expire || n.IsExpired(now))
+        else if (timer.Kind == TimerKind.Expire || n!.IsExpired(now))
         {
-            change = Finish(details!, NotificationStatus.Expired, "expired", null, $"expired (TTL ended {n.ExpiresAt:O}) before anyone saw it", sends, now);
+            change = Finish(details!, NotificationStatus.Expired, "expired", null, $"expired (TTL ended {n!.ExpiresAt:O}) before anyone saw it", sends, now);
             change.DeletedTimers.Add(timer.Id);
         }
         else
         {
-            var rule = await FindRuleAsync(n, ct);
-            var user = await store.GetUserAsync(n.AppId, n.UserId, ct);
-            if (rule is null || user is null)
-            {
-                change.Trace.Add(new TraceEntry(now, timer.Step, null, rule is null
-                    ? $"follow-up skipped: rule version {n.RuleVersion} is no longer known"
-                    : "follow-up skipped: the user was deleted"));
-            }
-            else
-            {
-                var snapshots = devices.Snapshots(await store.GetDevicesAsync(n.AppId, n.UserId, ct));
-                var reached = details!.Deliveries.Where(d => d.DeviceId is not null).Select(d => (d.DeviceId!, d.Channel)).ToHashSet();
-                change.Trace.Add(new TraceEntry(now, timer.Step, null, $"unseen after step {timer.Step + 1}'s wait: following up"));
-                var decision = DecisionEngine.Decide(new DecisionInput(n, user, snapshots, rule, timer.Step + 1, reached, options.EnabledChannels, now));
-                var updated = ApplyDecision(n, decision, change, sends, now, isFollowUp: true);
-                if (updated != n)
-                {
-                    change.Update = updated;
-                    change.ExpectedStatus = n.Status;
-                }
-            }
+            var why = timer.Kind == TimerKind.Release
+                ? $"hold over ({(n.Hold is { } h ? Names.Of(h) : "hold")}): deciding step {timer.Step + 1} again"
+                : timer.Attempt > 0 ? $"unseen after step {timer.Step + 1}'s wait: repeat {timer.Attempt} of {timer.Step + 1}"
+                : $"unseen after step {timer.Step + 1}'s wait: following up";
+            var fromStep = timer.Kind == TimerKind.Release || timer.Attempt > 0 ? timer.Step : timer.Step + 1;
+            await DecideAgainAsync(details!, change, sends, now, why, fromStep, timer.Attempt,
+                deferralOver: timer.Kind == TimerKind.Release && n.Hold == HoldKind.Timer ? timer.Step : null, ct);
         }
 
         var commit = await store.CommitAsync([change], ct);
         await AfterCommitAsync([change], sends, commit, ct);
+    }
+
+    /// <summary>A device reported its state: decide again the user's notifications held until a device is ready.</summary>
+    public async Task DeviceChangedAsync(Device device, CancellationToken ct = default)
+    {
+        if (!_deviceHolds.ContainsKey((device.AppId, device.UserId))) return;
+        var held = await store.GetHeldAsync(device.AppId, device.UserId, ct);
+        if (held.All(h => h.Notification.Hold != HoldKind.Device)) _deviceHolds.TryRemove((device.AppId, device.UserId), out _);
+        foreach (var candidate in held.Where(h => h.Notification.Hold == HoldKind.Device))
+        {
+            using var _ = await _locks.AcquireAsync(candidate.Notification.Id, ct);
+            var now = time.UtcNow();
+            var details = await store.GetNotificationAsync(candidate.Notification.Id, ct);
+            if (details?.Notification is not { Status: NotificationStatus.Held, Hold: HoldKind.Device } n || n.IsExpired(now)) continue;
+            var change = new NotificationChange(n.Id);
+            var sends = new List<Send>();
+            await DecideAgainAsync(details, change, sends, now, $"{device.Name ?? device.Id} reported: deciding step {n.HoldStep + 1} again",
+                n.HoldStep, 0, null, ct, traceOnlyIfFound: true);
+            if (change.Update is null) continue;
+            var commit = await store.CommitAsync([change], ct);
+            await AfterCommitAsync([change], sends, commit, ct);
+        }
+    }
+
+    /// <summary>Loads which users have notifications held for a device (at start; later holds add themselves).</summary>
+    public async Task LoadDeviceHoldsAsync(CancellationToken ct = default)
+    {
+        foreach (var key in await store.GetUsersWithDeviceHoldsAsync(ct)) _deviceHolds[key] = 0;
+    }
+
+    private async Task DecideAgainAsync(NotificationDetails details, NotificationChange change, List<Send> sends, DateTimeOffset now, string why,
+        int fromStep, int attempt, int? deferralOver, CancellationToken ct, bool traceOnlyIfFound = false)
+    {
+        var n = details.Notification;
+        var rule = await FindRuleAsync(n, ct);
+        var user = await store.GetUserAsync(n.AppId, n.UserId, ct);
+        if (rule is null || user is null)
+        {
+            change.Trace.Add(new TraceEntry(now, fromStep, null, rule is null
+                ? $"{why}: skipped, rule version {n.RuleVersion} is no longer known"
+                : $"{why}: skipped, the user was deleted"));
+            return;
+        }
+        var snapshots = devices.Snapshots(await store.GetDevicesAsync(n.AppId, n.UserId, ct));
+        var reached = details.Deliveries.Where(d => d.DeviceId is not null).Select(d => (d.DeviceId!, d.Channel)).ToHashSet();
+        var decision = DecisionEngine.Decide(new DecisionInput(n, user, snapshots, rule, fromStep, reached, options.EnabledChannels, now)
+        {
+            DeferralOver = deferralOver,
+            IsRepeat = attempt > 0,
+        });
+        if (traceOnlyIfFound && decision.Hold?.Kind == HoldKind.Device) return;
+        change.Trace.Add(new TraceEntry(now, fromStep, null, why));
+        var updated = ApplyDecision(n, decision, change, sends, now, isFollowUp: true, attempt);
+        if (updated != n)
+        {
+            change.Update = updated;
+            change.ExpectedStatus = n.Status;
+        }
     }
 
     /// <summary>A device connected: send it every in-app notification still open for it.</summary>
@@ -182,32 +236,50 @@ public sealed partial class DeliveryWorkflow(INotifyStore store, RuleSet rules, 
             if (!await realtime.SendAsync(deviceId, new NotificationMessage(NotificationPayload.From(n)), delivery.Id, ct)) break;
     }
 
-    private Notification ApplyDecision(Notification n, Decision decision, NotificationChange change, List<Send> sends, DateTimeOffset now, bool isFollowUp)
+    private Notification ApplyDecision(Notification n, Decision decision, NotificationChange change, List<Send> sends, DateTimeOffset now,
+        bool isFollowUp, int attempt = 0)
     {
         change.Trace.AddRange(decision.Trace);
+        if (decision.Suppressed) return n with { Status = NotificationStatus.Suppressed };
+        if (decision.Hold is { } hold)
+        {
+            if (hold.Until is { } until && until < n.ExpiresAt)
+                change.NewTimers.Add(new TimerRecord(Ids.New("tmr", now), n.Id, TimerKind.Release, hold.Step, until, attempt));
+            if (hold.Kind == HoldKind.Device) _deviceHolds[(n.AppId, n.UserId)] = 0;
+            return n with { Status = NotificationStatus.Held, Hold = hold.Kind, HoldStep = hold.Step };
+        }
         if (!decision.Found)
-            return isFollowUp ? n : n with { Status = NotificationStatus.Failed };
+        {
+            if (!isFollowUp) return n with { Status = NotificationStatus.Failed };
+            return n.Status == NotificationStatus.Held
+                ? n with { Status = n.Step >= 0 ? NotificationStatus.Delivered : NotificationStatus.Failed, Hold = null }
+                : n;
+        }
 
         var step = decision.Step!.Value;
         var anySent = false;
+        var message = new NotificationMessage(NotificationPayload.From(n, decision.Silent, attempt));
         foreach (var target in decision.Targets)
         {
             var online = realtime.IsConnected(target.Device.Id);
+            var reason = (decision.Silent ? "silent; " : "") + (attempt > 0 ? $"repeat {attempt}; " : "") + (online ? "" : "device offline: sent when it connects");
             var delivery = new Delivery(Ids.New("dlv", now), n.Id, step, target.Device.Id, decision.Channel!.Value,
-                online ? DeliveryStatus.Sent : DeliveryStatus.Pending, now, online ? now : null,
-                online ? null : "device offline: sent when it connects");
+                online ? DeliveryStatus.Sent : DeliveryStatus.Pending, now, online ? now : null, reason.Length > 0 ? reason.TrimEnd(' ', ';') : null);
             change.NewDeliveries.Add(delivery);
-            if (online) sends.Add(new Send(n.Id, target.Device.Id, new NotificationMessage(NotificationPayload.From(n)), delivery.Id));
+            if (online) sends.Add(new Send(n.Id, target.Device.Id, message, delivery.Id));
             anySent |= online;
         }
         var rule = rules.FindVersion(n.RuleVersion);
-        if (rule is not null && rule.Steps[step].Wait is { } wait && step + 1 < rule.Steps.Length)
+        if (rule is not null && rule.Steps[step].Wait is { } wait)
         {
             var due = now + wait;
-            if (due < n.ExpiresAt) change.NewTimers.Add(new TimerRecord(Ids.New("tmr", now), n.Id, TimerKind.FollowUp, step, due));
+            var next = step + 1 < rule.Steps.Length ? 0 : attempt < rule.Repeat ? attempt + 1 : -1;
+            if (next >= 0 && due < n.ExpiresAt)
+                change.NewTimers.Add(new TimerRecord(Ids.New("tmr", now), n.Id, TimerKind.FollowUp, step, due, next));
         }
-        var status = anySent || n.Status == NotificationStatus.Delivered ? NotificationStatus.Delivered : NotificationStatus.Scheduled;
-        return n with { Status = status, Step = step };
+        var status = anySent || n.Status == NotificationStatus.Delivered || (n.Status == NotificationStatus.Held && n.Step >= 0)
+            ? NotificationStatus.Delivered : NotificationStatus.Scheduled;
+        return n with { Status = status, Step = step, Hold = null };
     }
 
     /// <summary>Makes a notification final: drops what was not sent, clears what was, cancels its timers.</summary>

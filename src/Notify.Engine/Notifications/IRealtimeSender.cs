@@ -22,11 +22,13 @@ public sealed record HelloMessage(string DeviceId, DateTimeOffset ServerTime) : 
 public sealed record NotificationMessage(NotificationPayload Notification) : ServerMessage("notification");
 
 /// <summary>What a device shows. <see cref="ExpiresAt"/> lets the SDK drop it if it is shown late.</summary>
+/// <param name="Silent">True during quiet hours under <c>quietHours: silent</c>: show it without sound or banner.</param>
+/// <param name="Repeat">For the rule's <c>repeat</c>: which repeat this is, so the SDK alerts again for an id it already has.</param>
 public sealed record NotificationPayload(string Id, string Category, string? Title, string? Body, JsonObject? Data,
-    Priority Priority, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt)
+    Priority Priority, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, bool? Silent = null, int? Repeat = null)
 {
-    public static NotificationPayload From(Notification n) =>
-        new(n.Id, n.Category, n.Title, n.Body, n.Data, n.Priority, n.CreatedAt, n.ExpiresAt);
+    public static NotificationPayload From(Notification n, bool silent = false, int attempt = 0) =>
+        new(n.Id, n.Category, n.Title, n.Body, n.Data, n.Priority, n.CreatedAt, n.ExpiresAt, silent ? true : null, attempt > 0 ? attempt : null);
 }
 
 /// <summary>Remove a notification: <c>seen-elsewhere</c>, <c>dismissed</c>, <c>expired</c> or <c>collapsed</c>.</summary>

@@ -9,7 +9,21 @@ namespace Notify.Engine.Rules;
 /// </summary>
 public sealed class Condition
 {
-    private static readonly CelEnvironment Environment = new(null, null) { StrictTypeComparison = false };
+    private static readonly CelEnvironment Environment = CreateEnvironment();
+
+    private static CelEnvironment CreateEnvironment()
+    {
+        var env = new CelEnvironment(null, null) { StrictTypeComparison = false };
+        // distance(device.location, lat, lon): metres to a point; very large when the location is unknown.
+        env.RegisterFunction("distance", [typeof(object), typeof(double), typeof(double)], args =>
+            args[0] is IDictionary<string, object?> l && l.TryGetValue("known", out var known) && known is true
+                ? Region.Distance(Convert.ToDouble(l["lat"], System.Globalization.CultureInfo.InvariantCulture),
+                    Convert.ToDouble(l["lon"], System.Globalization.CultureInfo.InvariantCulture),
+                    Convert.ToDouble(args[1], System.Globalization.CultureInfo.InvariantCulture),
+                    Convert.ToDouble(args[2], System.Globalization.CultureInfo.InvariantCulture))
+                : double.MaxValue);
+        return env;
+    }
     private readonly CelProgramDelegate _program;
 
     private Condition(string source, CelProgramDelegate program)

@@ -17,8 +17,10 @@ public static class ConditionContext
         ["now"] = now.ToUnixTimeSeconds(),
     };
 
-    public static Dictionary<string, object?> WithDevice(Dictionary<string, object?> baseVars, DeviceSnapshot device, DateTimeOffset now)
-        => new(baseVars) { ["device"] = DeviceVars(device, now) };
+    /// <param name="regions">The rule's named regions: <c>device.regions</c> lists those the device is inside.</param>
+    public static Dictionary<string, object?> WithDevice(Dictionary<string, object?> baseVars, DeviceSnapshot device, DateTimeOffset now,
+        IReadOnlyDictionary<string, Region>? regions = null)
+        => new(baseVars) { ["device"] = DeviceVars(device, now, regions) };
 
     internal static Dictionary<string, object?> Sample(bool perDevice)
     {
@@ -38,7 +40,7 @@ public static class ConditionContext
         "notification.{id,category,priority,title,body,collapseKey,data}, user.{id,timeZone,email,hasEmail,locale}, " +
         "local.{hour,minute,weekday,date}, now" +
         (perDevice ? ", device.{id,name,platform,online,presence,foreground,idleSeconds,battery.{known,level,charging,lowPower}," +
-            "connectivity.{known,type,metered},location.{known,lat,lon,accuracy},hasPush}" : "");
+            "connectivity.{known,type,metered},location.{known,lat,lon,accuracy},regions,hasPush}, distance(device.location, lat, lon)" : "");
 
     private static Dictionary<string, object?> NotificationVars(Notification n) => new()
     {
@@ -73,9 +75,13 @@ public static class ConditionContext
         };
     }
 
-    private static Dictionary<string, object?> DeviceVars(DeviceSnapshot d, DateTimeOffset now)
+    private static Dictionary<string, object?> DeviceVars(DeviceSnapshot d, DateTimeOffset now, IReadOnlyDictionary<string, Region>? regions)
     {
         var s = d.State;
+        var inside = new List<object?>();
+        if (s.Location is { } here && regions is not null)
+            foreach (var (name, region) in regions)
+                if (region.Contains(here)) inside.Add(name);
         return new()
         {
             ["id"] = d.Device.Id,
@@ -106,6 +112,7 @@ public static class ConditionContext
                 ["lon"] = s.Location?.Lon ?? 0.0,
                 ["accuracy"] = s.Location?.Accuracy ?? 0.0,
             },
+            ["regions"] = inside,
             ["hasPush"] = d.Device.Push is not null,
         };
     }

@@ -16,17 +16,71 @@ public enum StepTarget
     All,
 }
 
-/// <summary>What a rule does during the user's quiet hours.</summary>
-public enum QuietHoursMode { Hold, Silent, Ignore }
+/// <summary>What a rule does during the user's quiet hours (for priorities the user does not allow through).</summary>
+public enum QuietHoursMode
+{
+    /// <summary>Hold the notification and decide again when quiet hours end (unless it expired by then).</summary>
+    Hold,
+    /// <summary>Deliver without interrupting: in-app and push marked silent (APNs passive).</summary>
+    Silent,
+    /// <summary>Deliver as if there were no quiet hours.</summary>
+    Ignore,
+}
 
 /// <summary>A loaded, compiled escalation rule. Immutable: an edit makes a new version.</summary>
 /// <param name="Version">A hash of the source; a notification keeps the version it started with.</param>
 /// <param name="Categories">The categories it serves; empty for the default rule.</param>
 public sealed record Rule(string Name, string Version, ImmutableArray<string> Categories, Priority? Priority,
-    TimeSpan? Ttl, QuietHoursMode QuietHours, ImmutableArray<RuleStep> Steps, string Source, string? File);
+    TimeSpan? Ttl, QuietHoursMode QuietHours, ImmutableArray<RuleStep> Steps, string Source, string? File)
+{
+    /// <summary>The most repeats a rule may ask for (as Opsgenie and PagerDuty cap theirs).</summary>
+    public const int MaxRepeat = 10;
 
-/// <summary>One step of the escalation chain.</summary>
+    /// <summary>How many times the last step is repeated (each after its wait) while nobody has seen it.</summary>
+    public int Repeat { get; init; }
+
+    /// <summary>Named circles that <c>where</c> conditions test with <c>'name' in device.regions</c>.</summary>
+    public ImmutableDictionary<string, Region> Regions { get; init; } = ImmutableDictionary<string, Region>.Empty;
+}
+
+/// <summary>One step of the escalation chain: its alternatives (if / else-if / else) and how long to wait.</summary>
+/// <param name="Alternatives">The first whose <c>when</c> holds is the step; a plain step has one.</param>
 /// <param name="Wait">How long to wait for someone to see it before the next step; none ends the chain.</param>
+public sealed record RuleStep(int Index, ImmutableArray<StepAlternative> Alternatives, TimeSpan? Wait);
+
+/// <summary>Who and how, under which condition.</summary>
 /// <param name="Where">Which devices are eligible (evaluated per device).</param>
-/// <param name="When">Whether the step applies at all (evaluated once).</param>
-public sealed record RuleStep(int Index, StepTarget To, Channel Via, TimeSpan? Wait, Condition? Where, Condition? When);
+/// <param name="When">Whether this alternative applies (evaluated once); none means always (the "else").</param>
+/// <param name="Defer">Hold the step back instead of sending at once.</param>
+public sealed record StepAlternative(StepTarget To, Channel Via, Condition? Where, Condition? When, Deferral? Defer);
+
+public enum DeferKind
+{
+    /// <summary>A fixed time after the step is reached.</summary>
+    For,
+    /// <summary>Until the user's quiet hours end (whatever their allow list says).</summary>
+    QuietHoursEnd,
+    /// <summary>Until an eligible device satisfies a condition (charging, on Wi-Fi, …).</summary>
+    Device,
+}
+
+/// <summary>How a step is deferred; never past the notification's TTL.</summary>
+/// <param name="Text">As written, for traces.</param>
+public sealed record Deferral(DeferKind Kind, TimeSpan? For, Condition? Until, string Text);
+
+/// <summary>A circle on the map.</summary>
+public sealed record Region(double Lat, double Lon, double RadiusMeters)
+{
+    /// <summary>Great-circle distance in metres (haversine; the Earth as a sphere of radius 6,371 km).</summary>
+    public static double Distance(double lat1, double lon1, double lat2, double lon2)
+    {
+        const double R = 6_371_000;
+        static double Rad(double d) => d * Math.PI / 180;
+        var dLat = Rad(lat2 - lat1);
+        var dLon = Rad(lon2 - lon1);
+        var a = Math.Sin(dLat / 2) * Math.Sin(dLat / 2) + Math.Cos(Rad(lat1)) * Math.Cos(Rad(lat2)) * Math.Sin(dLon / 2) * Math.Sin(dLon / 2);
+        return 2 * R * Math.Asin(Math.Min(1, Math.Sqrt(a)));
+    }
+
+    public bool Contains(GeoLocation location) => Distance(Lat, Lon, location.Lat, location.Lon) <= RadiusMeters;
+}

@@ -1,36 +1,45 @@
 namespace Notify.Engine.Rules;
 
-/// <summary>Loads every <c>*.yaml</c> (and <c>*.yml</c>) file of the rules folder.</summary>
+/// <summary>The rules folder on disk: which files are rules (<c>*.yaml</c>, <c>*.yml</c>) and reading them.</summary>
 public static class RuleDirectory
 {
+    /// <summary>
+    /// Whether a file name is a rule: <c>.yaml</c> or <c>.yml</c>, and not hidden (editors keep their swap and lock
+    /// files as dot files beside the one being edited).
+    /// </summary>
+    public static bool IsRuleFile(string fileName) =>
+        !fileName.StartsWith('.') && fileName.Length > 4
+        && (fileName.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || fileName.EndsWith(".yml", StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>The rule files of a folder, in name order; none when it does not exist.</summary>
+    public static IReadOnlyList<string> List(string directory) =>
+        Directory.Exists(directory)
+            ? [.. Directory.EnumerateFiles(directory).Select(Path.GetFileName).OfType<string>().Where(IsRuleFile).Order(StringComparer.Ordinal)]
+            : [];
+
+    /// <summary>A file's current content, or a deletion when it is gone. Other I/O errors (a file still locked) are thrown.</summary>
+    public static RuleFileChange Read(string directory, string file)
+    {
+        try
+        {
+            return new RuleFileChange(file, File.ReadAllText(Path.Combine(directory, file)));
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return new RuleFileChange(file, null);
+        }
+    }
+
+    /// <summary>The problem to report when the folder itself is missing.</summary>
+    public static RuleProblem Missing(string directory) =>
+        new(directory, 0, 0, $"the rules folder '{Path.GetFullPath(directory)}' does not exist; set Rules:Directory");
+
     /// <summary>Parses every rule file; a broken file is listed in the problems and left out.</summary>
     public static (IReadOnlyList<Rule> Rules, IReadOnlyList<RuleProblem> Problems) Load(string directory)
     {
-        var rules = new List<Rule>();
-        var problems = new List<RuleProblem>();
-        if (!Directory.Exists(directory))
-        {
-            problems.Add(new RuleProblem(directory, 0, 0, $"the rules folder '{Path.GetFullPath(directory)}' does not exist; set Rules:Directory"));
-            return (rules, problems);
-        }
-        var files = Directory.EnumerateFiles(directory, "*.yaml").Concat(Directory.EnumerateFiles(directory, "*.yml"))
-            .OrderBy(f => f, StringComparer.Ordinal);
-        foreach (var path in files)
-        {
-            var file = Path.GetFileName(path);
-            var result = RuleParser.Parse(File.ReadAllText(path), Path.GetFileNameWithoutExtension(path), file);
-            if (result.Rule is { } rule)
-            {
-                var taken = rule.Categories.FirstOrDefault(c => rules.Any(r => r.Categories.Contains(c)));
-                if (rules.Any(r => r.Name == rule.Name))
-                    problems.Add(new RuleProblem(file, 1, 1, $"another file already defines the rule '{rule.Name}'"));
-                else if (taken is not null)
-                    problems.Add(new RuleProblem(file, 1, 1,
-                        $"the category '{taken}' is already served by rule '{rules.First(r => r.Categories.Contains(taken)).Name}'; a category belongs to one rule"));
-                else rules.Add(rule);
-            }
-            problems.AddRange(result.Problems);
-        }
-        return (rules, problems);
+        if (!Directory.Exists(directory)) return ([], [Missing(directory)]);
+        var set = new RuleSet();
+        set.Apply(List(directory).Select(f => Read(directory, f)), DateTimeOffset.UnixEpoch);
+        return ([.. set.Files.Values.Select(f => f.Active).OfType<Rule>()], set.Problems);
     }
 }

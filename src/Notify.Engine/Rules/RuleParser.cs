@@ -25,8 +25,9 @@ public sealed record RuleParseResult(Rule? Rule, IReadOnlyList<RuleProblem> Prob
 /// </summary>
 public static class RuleParser
 {
-    private static readonly HashSet<string> TopKeys = ["name", "match", "priority", "ttl", "quietHours", "steps", "description"];
-    private static readonly HashSet<string> StepKeys = ["to", "via", "wait", "where", "when"];
+    private static readonly HashSet<string> TopKeys = ["name", "match", "priority", "ttl", "quietHours", "steps", "description", "repeat", "regions"];
+    private static readonly HashSet<string> StepKeys = ["to", "via", "wait", "where", "when", "defer", "choose"];
+    private static readonly HashSet<string> AlternativeKeys = ["to", "via", "where", "when", "defer"];
 
     public static RuleParseResult Parse(string source, string? defaultName, string? file = null)
     {
@@ -100,6 +101,21 @@ public static class RuleParser
         if (Scalar(root, "quietHours") is { } qNode && !Names.TryParse(qNode.Value, out quiet))
             Problem(qNode.Start, $"unknown quietHours '{qNode.Value}'; expected one of {Names.List<QuietHoursMode>()}");
 
+        var repeat = 0;
+        if (Scalar(root, "repeat") is { } rNode && !(int.TryParse(rNode.Value, out repeat) && repeat is >= 0 and <= Rule.MaxRepeat))
+            Problem(rNode.Start, $"'repeat' is '{rNode.Value}'; expected how many times to repeat the last step, 0 to {Rule.MaxRepeat}");
+
+        var regions = ImmutableDictionary.CreateBuilder<string, Region>(StringComparer.Ordinal);
+        if (Get(root, "regions") is { } regionsNode)
+        {
+            if (regionsNode is not YamlMappingNode regionMap)
+                Problem(regionsNode.Start, "'regions' maps names to circles: { office: { lat: 38.72, lon: -9.14, radius: 200m } }");
+            else
+                foreach (var (key, value) in regionMap.Children)
+                    if (ParseRegion(key, value, Problem) is { } region) regions[((YamlScalarNode)key).Value!] = region;
+        }
+        var regionNames = regions.Keys.ToHashSet();
+
         var steps = ImmutableArray.CreateBuilder<RuleStep>();
         var stepsNode = Get(root, "steps");
         if (stepsNode is not YamlSequenceNode stepSeq || stepSeq.Children.Count == 0)
@@ -114,14 +130,21 @@ public static class RuleParser
                     continue;
                 }
                 if (ParseStep(stepMap, steps.Count, Problem) is { } step) steps.Add(step);
+                else steps.Add(new RuleStep(steps.Count, [], null));
             }
             for (var i = 0; i < steps.Count - 1; i++)
-                if (steps[i].Wait is null && steps[i].When is null)
+                if (steps[i].Wait is null && steps[i].Alternatives.All(a => a.When is null) && steps[i].Alternatives.Length > 0)
                     Problem(stepSeq.Children[i].Start, $"step {i + 1} has no 'wait', so the steps after it would never run; give it a wait such as 5m");
         }
 
+        if (repeat > 0 && steps.Count > 0 && steps[^1].Wait is null)
+            Problem(Get(root, "repeat")!.Start, "'repeat' repeats the last step after its wait: give the last step a 'wait'");
         if (problems.Count > 0) return new RuleParseResult(null, problems);
-        var rule = new Rule(name!, VersionOf(source), categories, priority, ttl, quiet, steps.ToImmutable(), source, file);
+        var rule = new Rule(name!, VersionOf(source), categories, priority, ttl, quiet, steps.ToImmutable(), source, file)
+        {
+            Repeat = repeat,
+            Regions = regions.ToImmutable(),
+        };
         return new RuleParseResult(rule, problems);
     }
 
@@ -135,6 +158,43 @@ public static class RuleParser
                 ok = false;
             }
 
+        TimeSpan? wait = null;
+        if (Scalar(map, "wait") is { } waitNode)
+        {
+            if (Durations.TryParse(waitNode.Value, out var w) && w > TimeSpan.Zero) wait = w;
+            else { problem(waitNode.Start, $"'wait' is '{waitNode.Value}'; expected {Durations.Expected}"); ok = false; }
+        }
+
+        var alternatives = ImmutableArray.CreateBuilder<StepAlternative>();
+        if (Get(map, "choose") is { } chooseNode)
+        {
+            foreach (var key in new[] { "to", "via", "where", "when", "defer" })
+                if (Get(map, key) is { } stray) { problem(stray.Start, $"'{key}' goes inside each alternative of 'choose', not beside it"); ok = false; }
+            if (chooseNode is not YamlSequenceNode { Children.Count: > 0 } choices)
+            {
+                problem(chooseNode.Start, "'choose' is a list of alternatives, each like { when: …, to: best, via: push }; the first whose 'when' holds is taken");
+                return null;
+            }
+            for (var i = 0; i < choices.Children.Count; i++)
+            {
+                if (choices.Children[i] is not YamlMappingNode alt) { problem(choices.Children[i].Start, "an alternative is a mapping such as { when: …, to: best, via: push }"); ok = false; continue; }
+                foreach (var key in alt.Children.Keys)
+                    if (key is YamlScalarNode { Value: { } k } && !AlternativeKeys.Contains(k))
+                    { problem(key.Start, $"unknown key '{k}' in an alternative; it has {string.Join(", ", AlternativeKeys)}"); ok = false; }
+                if (i < choices.Children.Count - 1 && Get(alt, "when") is null)
+                { problem(alt.Start, "only the last alternative may omit 'when' (it is the 'else'); the ones after it could never be taken"); ok = false; }
+                if (ParseAlternative(alt, problem) is { } parsed) alternatives.Add(parsed); else ok = false;
+            }
+        }
+        else if (ParseAlternative(map, problem) is { } single) alternatives.Add(single);
+        else ok = false;
+
+        return ok ? new RuleStep(index, alternatives.ToImmutable(), wait) : null;
+    }
+
+    private static StepAlternative? ParseAlternative(YamlMappingNode map, Action<Mark, string> problem)
+    {
+        var ok = true;
         var to = StepTarget.Best;
         if (Scalar(map, "to") is not { } toNode) { problem(map.Start, $"a step needs 'to': one of {Names.List<StepTarget>()}"); ok = false; }
         else if (!Names.TryParse(toNode.Value, out to)) { problem(toNode.Start, $"unknown target '{toNode.Value}'; expected one of {Names.List<StepTarget>()}"); ok = false; }
@@ -145,13 +205,6 @@ public static class RuleParser
 
         if (ok && to == StepTarget.User && via != Channel.Email) { problem(map.Start, "'to: user' reaches the person, not a device, so it needs 'via: email'"); ok = false; }
         if (ok && to != StepTarget.User && via == Channel.Email) { problem(map.Start, "'via: email' goes to the person: write 'to: user'"); ok = false; }
-
-        TimeSpan? wait = null;
-        if (Scalar(map, "wait") is { } waitNode)
-        {
-            if (Durations.TryParse(waitNode.Value, out var w) && w > TimeSpan.Zero) wait = w;
-            else { problem(waitNode.Start, $"'wait' is '{waitNode.Value}'; expected {Durations.Expected}"); ok = false; }
-        }
 
         Condition? Compile(string key, bool perDevice)
         {
@@ -164,7 +217,68 @@ public static class RuleParser
         var when = Compile("when", perDevice: false);
         if (where is not null && to == StepTarget.User) { problem(map.Start, "'where' selects devices; 'to: user' has none"); ok = false; }
 
-        return ok ? new RuleStep(index, to, via, wait, where, when) : null;
+        Deferral? defer = null;
+        if (Get(map, "defer") is { } deferNode)
+        {
+            defer = ParseDeferral(deferNode, problem);
+            if (defer is null) ok = false;
+            else if (defer.Kind == DeferKind.Device && to == StepTarget.User) { problem(deferNode.Start, "deferring until a device is ready needs a device target, not 'to: user'"); ok = false; }
+        }
+        return ok ? new StepAlternative(to, via, where, when, defer) : null;
+    }
+
+    private const string DeferExpected = "{ for: 30m }, { until: quietHoursEnd }, { until: charging }, { until: wifi }, or { until: <a CEL condition on device> }";
+
+    private static Deferral? ParseDeferral(YamlNode node, Action<Mark, string> problem)
+    {
+        if (node is not YamlMappingNode map || map.Children.Count != 1 || map.Children.Keys.Single() is not YamlScalarNode { Value: "for" or "until" } key
+            || map.Children.Values.Single() is not YamlScalarNode { Value: { } value })
+        {
+            problem(node.Start, $"'defer' is one of {DeferExpected}");
+            return null;
+        }
+        if (key.Value == "for")
+        {
+            if (Durations.TryParse(value, out var d) && d > TimeSpan.Zero) return new Deferral(DeferKind.For, d, null, $"for {Durations.Format(d)}");
+            problem(map.Children.Values.Single().Start, $"'defer: for' is '{value}'; expected {Durations.Expected}");
+            return null;
+        }
+        var source = value switch
+        {
+            "quietHoursEnd" => null,
+            "charging" => "device.battery.charging",
+            "wifi" => "device.connectivity.type == 'wifi' || device.connectivity.type == 'ethernet'",
+            _ => value,
+        };
+        if (source is null) return new Deferral(DeferKind.QuietHoursEnd, null, null, "until quiet hours end");
+        var condition = Condition.TryCompile(source, perDevice: true, out var error);
+        if (condition is null)
+        {
+            problem(map.Children.Values.Single().Start, $"'defer: until': {error}; expected {DeferExpected}");
+            return null;
+        }
+        return new Deferral(DeferKind.Device, null, condition, $"until {value}");
+    }
+
+    private static Region? ParseRegion(YamlNode key, YamlNode value, Action<Mark, string> problem)
+    {
+        const string Expected = "{ lat: 38.72, lon: -9.14, radius: 200m } (radius in m or km)";
+        if (key is not YamlScalarNode { Value: { } name } || !IsValidName(name)) { problem(key.Start, "a region name is letters, digits, '-' or '_'"); return null; }
+        if (value is not YamlMappingNode map) { problem(value.Start, $"region '{name}' is {Expected}"); return null; }
+        double Number(string field, double min, double max)
+        {
+            if (Scalar(map, field) is { } n && double.TryParse(n.Value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v) && v >= min && v <= max) return v;
+            problem(map.Start, $"region '{name}' needs '{field}' from {min} to {max}; it is {Expected}");
+            return double.NaN;
+        }
+        var lat = Number("lat", -90, 90);
+        var lon = Number("lon", -180, 180);
+        var radiusText = Scalar(map, "radius")?.Value ?? "";
+        double radius = double.NaN;
+        if (radiusText.EndsWith("km", StringComparison.Ordinal) && double.TryParse(radiusText[..^2], System.Globalization.CultureInfo.InvariantCulture, out var km)) radius = km * 1000;
+        else if (radiusText.EndsWith('m') && double.TryParse(radiusText[..^1], System.Globalization.CultureInfo.InvariantCulture, out var m)) radius = m;
+        if (!(radius > 0)) problem(map.Start, $"region '{name}' needs a 'radius' such as 200m or 1.5km; it is {Expected}");
+        return double.IsNaN(lat) || double.IsNaN(lon) || !(radius > 0) ? null : new Region(lat, lon, radius);
     }
 
     private static YamlNode? Get(YamlMappingNode map, string key) =>

@@ -1,4 +1,5 @@
 using Notify.Engine.Model;
+using Notify.Engine.QuietHours;
 using Notify.Engine.Timers;
 
 namespace Notify.Engine.Storage;
@@ -11,7 +12,12 @@ namespace Notify.Engine.Storage;
 public interface INotifyStore
 {
     Task<User?> GetUserAsync(string appId, string userId, CancellationToken ct = default);
+    /// <summary>Creates or replaces the user's profile (email, zone, locale); quiet hours and preferences are kept.</summary>
     Task UpsertUserAsync(User user, CancellationToken ct = default);
+    /// <summary>Replaces the user's quiet hours. False when there is no such user.</summary>
+    Task<bool> SetQuietHoursAsync(string appId, string userId, QuietHoursSettings quietHours, CancellationToken ct = default);
+    /// <summary>Replaces the user's preferences. False when there is no such user.</summary>
+    Task<bool> SetPreferencesAsync(string appId, string userId, UserPreferences preferences, CancellationToken ct = default);
 
     /// <summary>The user's devices with the state last written behind (null when never reported).</summary>
     Task<IReadOnlyList<StoredDevice>> GetDevicesAsync(string appId, string userId, CancellationToken ct = default);
@@ -34,6 +40,11 @@ public interface INotifyStore
     Task<IReadOnlyList<NotificationDetails>> FindOpenByCollapseKeyAsync(string appId, string userId, string collapseKey, CancellationToken ct = default);
     /// <summary>In-app deliveries to the device, pending or sent, of notifications that are not final and not expired at <paramref name="now"/>.</summary>
     Task<IReadOnlyList<OpenDelivery>> GetOpenInAppDeliveriesAsync(string deviceId, DateTimeOffset now, CancellationToken ct = default);
+
+    /// <summary>The user's held notifications (quiet hours, deferrals).</summary>
+    Task<IReadOnlyList<NotificationDetails>> GetHeldAsync(string appId, string userId, CancellationToken ct = default);
+    /// <summary>Users with a notification held until one of their devices is ready, to re-check on their reports.</summary>
+    Task<IReadOnlyList<(string AppId, string UserId)>> GetUsersWithDeviceHoldsAsync(CancellationToken ct = default);
 
     /// <summary>Timers due before <paramref name="before"/>, earliest first.</summary>
     Task<IReadOnlyList<TimerRecord>> GetTimersDueBeforeAsync(DateTimeOffset before, int limit, CancellationToken ct = default);

@@ -35,6 +35,9 @@ public static partial class NotificationsApi
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")]
     private static partial Regex CategoryPattern();
 
+    /// <summary>1-64 letters, digits, '.', '_', ':' or '-', starting with a letter or digit.</summary>
+    public static bool IsCategory(string name) => CategoryPattern().IsMatch(name);
+
     private static async Task<IResult> NotifyAsync(NotifyRequest request, HttpContext context, DeliveryWorkflow workflow)
     {
         if (!context.TryGetAppScope(out var appId, out var scopeProblem)) return scopeProblem!;

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Notify.Engine.Devices;
+using Notify.Engine.Notifications;
 using Notify.Engine.Storage;
 using Notify.Engine.Timers;
 using Notify.Server.Realtime;
@@ -7,9 +8,13 @@ using Notify.Server.Realtime;
 namespace Notify.Server.Hosting;
 
 /// <summary>Runs the durable timers (follow-ups, expiries) for the life of the process.</summary>
-public sealed class TimerService(TimerLoop loop) : BackgroundService
+public sealed class TimerService(TimerLoop loop, DeliveryWorkflow workflow) : BackgroundService
 {
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) => loop.RunAsync(stoppingToken);
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await workflow.LoadDeviceHoldsAsync(stoppingToken);
+        await loop.RunAsync(stoppingToken);
+    }
 }
 
 /// <summary>Writes device state behind: every <see cref="RealtimeOptions.StateFlushInterval"/>, and once more at shutdown.</summary>

@@ -6,6 +6,7 @@ using Notify.Engine.Rules;
 using Notify.Engine.Storage;
 using Notify.Engine.Timers;
 using Notify.Server.Realtime;
+using Notify.Server.Rules;
 using Notify.Storage.Sqlite;
 
 namespace Notify.Server.Hosting;
@@ -33,12 +34,13 @@ public static class NotifyServices
     {
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
-        services.AddOptions<RulesOptions>().BindConfiguration("Rules")
+        services.AddOptions<RulesOptions>().BindConfiguration("Rules").ValidateDataAnnotations().ValidateOnStart()
             .PostConfigure(o => o.Directory = ContentRoot.Under(builder.Environment, o.Directory));
         services.AddOptions<RealtimeOptions>().BindConfiguration("Realtime").ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<TimerOptions>().BindConfiguration("Timers");
         services.AddOptions<DeliveryOptions>().BindConfiguration("Delivery");
         services.AddSingleton<RuleSet>();
+        services.AddSingleton<RuleCatalog>();
         services.AddSingleton<DeviceStateTracker>();
         services.AddSingleton(sp =>
         {
@@ -62,7 +64,7 @@ public static class NotifyServices
             sp.GetRequiredService<DeliveryWorkflow>().FireAsync, sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<IOptions<TimerOptions>>().Value, sp.GetRequiredService<ILogger<TimerLoop>>()));
         // Rules load before anything that serves requests or fires timers.
-        services.AddHostedService<RuleLoader>();
+        services.AddHostedService(sp => sp.GetRequiredService<RuleCatalog>());
         services.AddHostedService<TimerService>();
         services.AddSingleton<StateFlushService>();
         services.AddHostedService(sp => sp.GetRequiredService<StateFlushService>());
@@ -85,18 +87,5 @@ internal sealed class StoreHealthCheck(INotifyStore store) : IHealthCheck
         {
             return HealthCheckResult.Unhealthy($"store unreachable: {e.Message}");
         }
-    }
-}
-
-internal sealed class RulesHealthCheck(RuleSet rules) : IHealthCheck
-{
-    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
-    {
-        if (rules.Rules.Count == 0)
-            return Task.FromResult(HealthCheckResult.Unhealthy("no rule is loaded: " + string.Join("; ", rules.Problems)));
-        var data = new Dictionary<string, object> { ["rules"] = string.Join(", ", rules.Rules.Keys.Order()) };
-        return Task.FromResult(rules.Problems.Count > 0
-            ? HealthCheckResult.Degraded($"{rules.Problems.Count} rule problem(s): {string.Join("; ", rules.Problems)}", data: data)
-            : HealthCheckResult.Healthy($"{rules.Rules.Count} rule(s) loaded", data));
     }
 }

@@ -236,7 +236,11 @@ internal sealed class DeviceSession(StoredDevice device, IDeviceConnection conne
             case "state":
                 var report = message.ToStateReport();
                 if (report.Validate() is { } error) await ReplyAsync(new ErrorMessage("invalid-state", error.Message), ct);
-                else tracker.Report(device, report, now);
+                else
+                {
+                    tracker.Report(device, report, now);
+                    await workflow.DeviceChangedAsync(device.Device, ct);
+                }
                 break;
             case "ack":
                 if (message.NotificationId is null || message.Action is null)

@@ -38,10 +38,10 @@ public class RuleParserTests
         Assert.Equal(TimeSpan.FromHours(24), rule.Ttl);
         Assert.Equal(QuietHoursMode.Hold, rule.QuietHours);
         Assert.Equal(3, rule.Steps.Length);
-        Assert.Equal((StepTarget.Attention, Channel.InApp, TimeSpan.FromMinutes(2)), (rule.Steps[0].To, rule.Steps[0].Via, rule.Steps[0].Wait));
-        Assert.Equal("device.platform in ['ios', 'android']", rule.Steps[1].Where!.Source);
-        Assert.Equal((StepTarget.User, Channel.Email), (rule.Steps[2].To, rule.Steps[2].Via));
-        Assert.NotNull(rule.Steps[2].When);
+        Assert.Equal((StepTarget.Attention, Channel.InApp, TimeSpan.FromMinutes(2)), (rule.Steps[0].Alternatives[0].To, rule.Steps[0].Alternatives[0].Via, rule.Steps[0].Wait));
+        Assert.Equal("device.platform in ['ios', 'android']", rule.Steps[1].Alternatives[0].Where!.Source);
+        Assert.Equal((StepTarget.User, Channel.Email), (rule.Steps[2].Alternatives[0].To, rule.Steps[2].Alternatives[0].Via));
+        Assert.NotNull(rule.Steps[2].Alternatives[0].When);
     }
 
     [Fact]

@@ -83,6 +83,8 @@ public class TimerLoopTests
 
         public Task<User?> GetUserAsync(string appId, string userId, CancellationToken ct = default) => throw new NotSupportedException();
         public Task UpsertUserAsync(User user, CancellationToken ct = default) => throw new NotSupportedException();
+        public Task<bool> SetQuietHoursAsync(string appId, string userId, Notify.Engine.QuietHours.QuietHoursSettings quietHours, CancellationToken ct = default) => throw new NotSupportedException();
+        public Task<bool> SetPreferencesAsync(string appId, string userId, UserPreferences preferences, CancellationToken ct = default) => throw new NotSupportedException();
         public Task<IReadOnlyList<StoredDevice>> GetDevicesAsync(string appId, string userId, CancellationToken ct = default) => throw new NotSupportedException();
         public Task<StoredDevice?> GetDeviceAsync(string deviceId, CancellationToken ct = default) => throw new NotSupportedException();
         public Task<Device?> FindDeviceByTokenHashAsync(string tokenHash, CancellationToken ct = default) => throw new NotSupportedException();
@@ -95,6 +97,8 @@ public class TimerLoopTests
         public Task<IdempotencyHit?> FindIdempotencyAsync(string appId, string key, DateTimeOffset since, CancellationToken ct = default) => throw new NotSupportedException();
         public Task<IReadOnlyList<NotificationDetails>> FindOpenByCollapseKeyAsync(string appId, string userId, string collapseKey, CancellationToken ct = default) => throw new NotSupportedException();
         public Task<IReadOnlyList<OpenDelivery>> GetOpenInAppDeliveriesAsync(string deviceId, DateTimeOffset now, CancellationToken ct = default) => throw new NotSupportedException();
+        public Task<IReadOnlyList<NotificationDetails>> GetHeldAsync(string appId, string userId, CancellationToken ct = default) => throw new NotSupportedException();
+        public Task<IReadOnlyList<(string AppId, string UserId)>> GetUsersWithDeviceHoldsAsync(CancellationToken ct = default) => throw new NotSupportedException();
         public Task SaveRuleVersionAsync(string name, string version, string source, DateTimeOffset at, CancellationToken ct = default) => throw new NotSupportedException();
         public Task<string?> GetRuleVersionSourceAsync(string version, CancellationToken ct = default) => throw new NotSupportedException();
         public Task<bool> PingAsync(CancellationToken ct = default) => Task.FromResult(true);

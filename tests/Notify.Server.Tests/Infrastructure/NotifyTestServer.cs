@@ -36,13 +36,18 @@ public sealed class NotifyTestServer : IAsyncDisposable
         """;
 
     private readonly Factory _factory;
+    private readonly bool _ownsDirectory;
 
-    public NotifyTestServer(IDictionary<string, string?>? settings = null, IDictionary<string, string>? rules = null, string environment = "Testing")
+    /// <param name="directory">A folder to reuse (its database and <c>rules/</c>), e.g. to restart on the same data; the caller
+    /// owns it and it is not deleted. Without it, a new temp folder is made and deleted at the end.</param>
+    public NotifyTestServer(IDictionary<string, string?>? settings = null, IDictionary<string, string>? rules = null, string environment = "Testing",
+        string? directory = null)
     {
-        Directory = System.IO.Directory.CreateTempSubdirectory("notify-test-").FullName;
+        _ownsDirectory = directory is null;
+        Directory = directory ?? System.IO.Directory.CreateTempSubdirectory("notify-test-").FullName;
         var rulesDir = Path.Combine(Directory, "rules");
         System.IO.Directory.CreateDirectory(rulesDir);
-        foreach (var (name, yaml) in rules ?? new Dictionary<string, string> { ["default.yaml"] = DefaultRule })
+        foreach (var (name, yaml) in rules ?? (_ownsDirectory ? new Dictionary<string, string> { ["default.yaml"] = DefaultRule } : []))
             File.WriteAllText(Path.Combine(rulesDir, name), yaml);
         var config = new Dictionary<string, string?>
         {
@@ -100,7 +105,8 @@ public sealed class NotifyTestServer : IAsyncDisposable
     {
         await _factory.DisposeAsync();
         SqliteConnection.ClearAllPools();
-        try { System.IO.Directory.Delete(Directory, recursive: true); } catch (IOException) { }
+        if (_ownsDirectory)
+            try { System.IO.Directory.Delete(Directory, recursive: true); } catch (IOException) { }
     }
 
     private sealed class Factory(Dictionary<string, string?> config, FakeTimeProvider time, string environment) : WebApplicationFactory<Program>
