@@ -36,6 +36,7 @@ app.UseAuthorization();
 app.MapNotificationsApi();
 app.MapUsersApi();
 app.MapUserSettingsApi();
+app.MapSimulateApi();
 app.MapDevicesApi();
 app.MapRealtimeApi();
 app.MapRulesApi();
