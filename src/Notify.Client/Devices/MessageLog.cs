@@ -18,7 +18,7 @@ internal sealed class MessageLog(int capacity)
 
     /// <summary>Remembers the notification; false when its id was already remembered (a re-send).</summary>
     public bool TryAddNotification(ReceivedNotification notification) =>
-        TryAdd(_notifications, _notificationWaiters, notification.Id, notification);
+        TryAdd(_notifications, _notificationWaiters, notification.Repeat is > 0 ? $"{notification.Id}#{notification.Repeat}" : notification.Id, notification);
 
     /// <summary>Remembers the clear; false when the same notification was already cleared.</summary>
     public bool TryAddClear(ClearMessage clear) => TryAdd(_clears, _clearWaiters, clear.NotificationId, clear);

@@ -33,6 +33,14 @@ public sealed record ReceivedNotification
     /// <summary>After this instant it must no longer be shown; the server sends a clear with
     /// <see cref="ClearReason.Expired"/> too, but an offline device should check it itself.</summary>
     public DateTimeOffset? ExpiresAt { get; init; }
+
+    /// <summary>True when it arrives during the user's quiet hours under a rule that says <c>quietHours: silent</c>:
+    /// show it without sound, vibration or banner.</summary>
+    public bool Silent { get; init; }
+
+    /// <summary>For a rule's <c>repeat</c>: which repeat this is (1, 2, …). A repeat of an id already shown is raised
+    /// again, so the app can alert again; null for the first send.</summary>
+    public int? Repeat { get; init; }
 }
 
 /// <summary>Why the server asks the device to remove a notification.</summary>

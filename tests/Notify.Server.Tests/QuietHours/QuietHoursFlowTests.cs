@@ -224,5 +224,6 @@ public sealed class QuietHoursFlowTests : IAsyncLifetime
         var deliveries = (await _ana.App.GetNotificationAsync(response.NotificationId)).Deliveries;
         Assert.Equal(3, deliveries.Count);
         Assert.Contains(deliveries, d => d.Reason == "repeat 2");
+        await phone.WaitForNotificationAsync(n => n.Id == response.NotificationId && n.Repeat == 2, Waits.Deadline());
     }
 }
