@@ -121,7 +121,7 @@ public static class DecisionEngine
         return new Decision(null, null, [], false, none, trace);
     }
 
-    private static StepAlternative? Choose(RuleStep step, Dictionary<string, object?> vars, int i, Action<int?, string?, string> trace)
+    private static StepAlternative? Choose(RuleStep step, IDictionary<string, object?> vars, int i, Action<int?, string?, string> trace)
     {
         for (var a = 0; a < step.Alternatives.Length; a++)
         {
@@ -134,7 +134,7 @@ public static class DecisionEngine
         return null;
     }
 
-    private static List<DeviceSnapshot> Eligible(DecisionInput input, StepAlternative alt, int i, string label, Dictionary<string, object?> vars,
+    private static List<DeviceSnapshot> Eligible(DecisionInput input, StepAlternative alt, int i, string label, IDictionary<string, object?> vars,
         Action<int?, string?, string> trace)
     {
         var eligible = new List<DeviceSnapshot>();

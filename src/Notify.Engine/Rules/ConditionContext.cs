@@ -9,20 +9,28 @@ namespace Notify.Engine.Rules;
 /// </summary>
 public static class ConditionContext
 {
-    public static Dictionary<string, object?> For(Notification notification, User user, DateTimeOffset now) => new()
+    public static IDictionary<string, object?> For(Notification notification, User user, DateTimeOffset now)
     {
-        ["notification"] = NotificationVars(notification),
-        ["user"] = UserVars(user, now),
-        ["local"] = LocalVars(user.TimeZone, now),
-        ["now"] = now.ToUnixTimeSeconds(),
-    };
+        IDictionary<string, object?>? n = null, u = null, l = null;
+        return new LazyMap(key => key switch
+        {
+            "notification" => n ??= NotificationVars(notification),
+            "user" => u ??= UserVars(user, now),
+            "local" => l ??= LocalVars(user.TimeZone, now),
+            "now" => now.ToUnixTimeSeconds(),
+            _ => null,
+        });
+    }
 
     /// <param name="regions">The rule's named regions: <c>device.regions</c> lists those the device is inside.</param>
-    public static Dictionary<string, object?> WithDevice(Dictionary<string, object?> baseVars, DeviceSnapshot device, DateTimeOffset now,
+    public static IDictionary<string, object?> WithDevice(IDictionary<string, object?> baseVars, DeviceSnapshot device, DateTimeOffset now,
         IReadOnlyDictionary<string, Region>? regions = null)
-        => new(baseVars) { ["device"] = DeviceVars(device, now, regions) };
+    {
+        IDictionary<string, object?>? d = null;
+        return new LazyMap(key => key == "device" ? d ??= DeviceVars(device, now, regions) : baseVars.TryGetValue(key, out var v) ? v : null);
+    }
 
-    internal static Dictionary<string, object?> Sample(bool perDevice)
+    internal static IDictionary<string, object?> Sample(bool perDevice)
     {
         var now = DateTimeOffset.UnixEpoch.AddYears(50);
         var n = new Notification
@@ -42,31 +50,33 @@ public static class ConditionContext
         (perDevice ? ", device.{id,name,platform,online,presence,foreground,idleSeconds,battery.{known,level,charging,lowPower}," +
             "connectivity.{known,type,metered},location.{known,lat,lon,accuracy},regions,hasPush}, distance(device.location, lat, lon)" : "");
 
-    private static Dictionary<string, object?> NotificationVars(Notification n) => new()
+    private static IDictionary<string, object?> NotificationVars(Notification n) => new LazyMap(key => key switch
     {
-        ["id"] = n.Id,
-        ["category"] = n.Category,
-        ["priority"] = Names.Of(n.Priority),
-        ["title"] = n.Title ?? "",
-        ["body"] = n.Body ?? "",
-        ["collapseKey"] = n.CollapseKey ?? "",
-        ["data"] = n.Data?.ToDictionary(kv => kv.Key, kv => (object?)kv.Value?.ToString()) ?? new Dictionary<string, object?>(),
-    };
+        "id" => n.Id,
+        "category" => n.Category,
+        "priority" => Names.Of(n.Priority),
+        "title" => n.Title ?? "",
+        "body" => n.Body ?? "",
+        "collapseKey" => n.CollapseKey ?? "",
+        "data" => n.Data?.ToDictionary(kv => kv.Key, kv => (object?)kv.Value?.ToString()) ?? new Dictionary<string, object?>(),
+        _ => null,
+    });
 
-    private static Dictionary<string, object?> UserVars(User u, DateTimeOffset now) => new()
+    private static IDictionary<string, object?> UserVars(User u, DateTimeOffset now) => new LazyMap(key => key switch
     {
-        ["id"] = u.Id,
-        ["timeZone"] = u.TimeZone,
-        ["email"] = u.Email ?? "",
-        ["hasEmail"] = !string.IsNullOrEmpty(u.Email),
-        ["locale"] = u.Locale ?? "",
-    };
+        "id" => u.Id,
+        "timeZone" => u.TimeZone,
+        "email" => u.Email ?? "",
+        "hasEmail" => !string.IsNullOrEmpty(u.Email),
+        "locale" => u.Locale ?? "",
+        _ => null,
+    });
 
-    private static Dictionary<string, object?> LocalVars(string timeZone, DateTimeOffset now)
+    private static IDictionary<string, object?> LocalVars(string timeZone, DateTimeOffset now)
     {
         var zone = DateTimeZoneProviders.Tzdb.GetZoneOrNull(timeZone) ?? DateTimeZone.Utc;
         var local = Instant.FromDateTimeOffset(now).InZone(zone).LocalDateTime;
-        return new()
+        return new Dictionary<string, object?>
         {
             ["hour"] = (long)local.Hour,
             ["minute"] = (long)local.Minute,
@@ -75,45 +85,53 @@ public static class ConditionContext
         };
     }
 
-    private static Dictionary<string, object?> DeviceVars(DeviceSnapshot d, DateTimeOffset now, IReadOnlyDictionary<string, Region>? regions)
+    private static IDictionary<string, object?> DeviceVars(DeviceSnapshot d, DateTimeOffset now, IReadOnlyDictionary<string, Region>? regions)
     {
         var s = d.State;
-        var inside = new List<object?>();
-        if (s.Location is { } here && regions is not null)
-            foreach (var (name, region) in regions)
-                if (region.Contains(here)) inside.Add(name);
-        return new()
+        return new LazyMap(key => key switch
         {
-            ["id"] = d.Device.Id,
-            ["name"] = d.Device.Name ?? "",
-            ["platform"] = Names.Of(d.Device.Platform),
-            ["online"] = s.Online,
-            ["presence"] = s.Presence is { } p ? Names.Of(p) : "unknown",
-            ["foreground"] = s.Foreground ?? false,
+            "id" => d.Device.Id,
+            "name" => d.Device.Name ?? "",
+            "platform" => Names.Of(d.Device.Platform),
+            "online" => s.Online,
+            "presence" => s.Presence is { } p ? Names.Of(p) : "unknown",
+            "foreground" => s.Foreground ?? false,
             // Seconds since the device last reported the user active; very large when never.
-            ["idleSeconds"] = s.LastActiveAt is { } at ? (long)Math.Max(0, (now - at).TotalSeconds) : long.MaxValue / 2,
-            ["battery"] = new Dictionary<string, object?>
+            "idleSeconds" => s.LastActiveAt is { } at ? (long)Math.Max(0, (now - at).TotalSeconds) : long.MaxValue / 2,
+            "battery" => new LazyMap(b => b switch
             {
-                ["known"] = s.Battery is not null,
-                ["level"] = s.Battery?.Level ?? 1.0,
-                ["charging"] = s.Battery?.Charging ?? false,
-                ["lowPower"] = s.Battery?.LowPower ?? false,
-            },
-            ["connectivity"] = new Dictionary<string, object?>
+                "known" => s.Battery is not null,
+                "level" => s.Battery?.Level ?? 1.0,
+                "charging" => s.Battery?.Charging ?? false,
+                "lowPower" => s.Battery?.LowPower ?? false,
+                _ => null,
+            }),
+            "connectivity" => new LazyMap(c => c switch
             {
-                ["known"] = s.Connectivity is not null,
-                ["type"] = s.Connectivity is { } c ? Names.Of(c.Type) : "unknown",
-                ["metered"] = s.Connectivity?.Metered ?? false,
-            },
-            ["location"] = new Dictionary<string, object?>
+                "known" => s.Connectivity is not null,
+                "type" => s.Connectivity is { } con ? Names.Of(con.Type) : "unknown",
+                "metered" => s.Connectivity?.Metered ?? false,
+                _ => null,
+            }),
+            "location" => new Dictionary<string, object?>
             {
                 ["known"] = s.Location is not null,
                 ["lat"] = s.Location?.Lat ?? 0.0,
                 ["lon"] = s.Location?.Lon ?? 0.0,
                 ["accuracy"] = s.Location?.Accuracy ?? 0.0,
             },
-            ["regions"] = inside,
-            ["hasPush"] = d.Device.Push is not null,
-        };
+            "regions" => Inside(s.Location, regions),
+            "hasPush" => d.Device.Push is not null,
+            _ => null,
+        });
+    }
+
+    private static List<object?> Inside(GeoLocation? location, IReadOnlyDictionary<string, Region>? regions)
+    {
+        var inside = new List<object?>();
+        if (location is not null && regions is not null)
+            foreach (var (name, region) in regions)
+                if (region.Contains(location)) inside.Add(name);
+        return inside;
     }
 }
