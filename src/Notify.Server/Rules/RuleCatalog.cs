@@ -32,7 +32,9 @@ public sealed class RuleCatalog(RuleSet rules, INotifyStore store, IOptions<Rule
             return;
         }
         // Watch first, then read: an edit made during the read is seen by the watcher, and content already read is left alone.
-        if (options.Value.Watch) _watcher = new RuleWatcher(Directory, options.Value.WatchDebounce, ReloadAsync, logger);
+        var o = options.Value;
+        if (o.Watch || o.RescanInterval > TimeSpan.Zero)
+            _watcher = new RuleWatcher(Directory, o.Watch, o.WatchDebounce, o.RescanInterval, ReloadAsync, logger);
         await _gate.WaitAsync(cancellationToken);
         try
         {

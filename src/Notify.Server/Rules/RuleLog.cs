@@ -30,6 +30,9 @@ internal static partial class RuleLog
     [LoggerMessage(Level = LogLevel.Warning, Message = "Watching the rules folder {Directory} failed; reading the whole folder again")]
     public static partial void WatcherError(ILogger logger, string directory, Exception error);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cannot watch the rules folder {Directory} for events; reading it again periodically instead")]
+    public static partial void CannotWatch(ILogger logger, string directory, Exception error);
+
     [LoggerMessage(Level = LogLevel.Error, Message = "Reloading the rules folder failed")]
     public static partial void ReloadFailed(ILogger logger, Exception error);
 }

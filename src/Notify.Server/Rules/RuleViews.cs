@@ -1,5 +1,7 @@
 using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
 using Microsoft.Net.Http.Headers;
 using Notify.Engine.Rules;
 using Notify.Server.Problems;
@@ -58,6 +60,21 @@ internal static class RuleBody
         var result = Problem.Of(status, code, detail);
         if (result is ProblemHttpResult p) p.ProblemDetails.Extensions["problems"] = RuleProblemView.Of(problems);
         return result;
+    }
+
+    /// <summary>
+    /// Describes the body in the OpenAPI document. Not with <c>Accepts</c>: that makes routing refuse other content
+    /// types itself (before authentication, with a message about JSON), where this endpoint's own 415 says what to send.
+    /// </summary>
+    public static Task DescribeAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken ct)
+    {
+        operation.RequestBody = new OpenApiRequestBody
+        {
+            Required = true,
+            Description = "The rule as YAML (see docs/rules.md); a JSON document is YAML too and is stored as given.",
+            Content = MediaTypes.ToDictionary(t => t, _ => new OpenApiMediaType { Schema = new OpenApiSchema { Type = JsonSchemaType.String } }),
+        };
+        return Task.CompletedTask;
     }
 
     /// <summary>Whether the caller asked for the rule as YAML rather than JSON.</summary>

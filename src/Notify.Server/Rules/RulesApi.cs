@@ -21,14 +21,14 @@ public static class RulesApi
             .Produces<RuleView>().Produces<string>(200, "application/yaml").ProducesProblem(404);
         rules.MapPut("/{name}", PutAsync)
             .WithSummary("Create or replace a rule from YAML (or JSON); refused with every problem, the live version unchanged")
-            .Accepts<string>(RuleBody.MediaTypes[0], RuleBody.MediaTypes[1..])
+            .AddOpenApiOperationTransformer(RuleBody.DescribeAsync)
             .Produces<RuleView>().Produces<RuleView>(201).ProducesProblem(400).ProducesProblem(409).ProducesProblem(415).ProducesProblem(422);
         rules.MapDelete("/{name}", DeleteAsync)
             .WithSummary("Delete a rule's file; new notifications of its categories fall to 'default'")
             .Produces(204).ProducesProblem(404);
         rules.MapPost("/validate", ValidateAsync)
             .WithSummary("Check a rule as PUT would (format, name, categories taken), without saving it")
-            .Accepts<string>(RuleBody.MediaTypes[0], RuleBody.MediaTypes[1..])
+            .AddOpenApiOperationTransformer(RuleBody.DescribeAsync)
             .Produces<RuleValidationView>().ProducesProblem(415);
         return app;
     }

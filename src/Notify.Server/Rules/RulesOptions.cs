@@ -11,8 +11,16 @@ public sealed class RulesOptions
     /// </summary>
     public string Directory { get; set; } = "rules";
 
-    /// <summary>Whether hand edits of the folder are picked up while the server runs (default on).</summary>
+    /// <summary>Whether file-system events of the folder are watched, so a hand edit is live within about a second (default on).</summary>
     public bool Watch { get; set; } = true;
+
+    /// <summary>
+    /// How often the whole folder is read again even without events (default 30 s; zero turns it off). File-system
+    /// events do not cross every mount: an edit made by another NFS or SMB client, or on the host side of a Docker
+    /// Desktop bind mount, raises none here. A rescan is a handful of small reads, and content already live is left alone.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    public TimeSpan RescanInterval { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// How long the watcher lets a burst of file events settle before it reads the files (default 300 ms): an

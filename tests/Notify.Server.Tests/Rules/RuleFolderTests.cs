@@ -157,6 +157,21 @@ public sealed class RuleFolderTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task WithoutEvents_TheRescanPicksUpAHandEdit()
+    {
+        // Mounts such as NFS raise no file-system events for another client's edits: the periodic rescan covers them.
+        await using var server = new NotifyTestServer(new Dictionary<string, string?>
+        {
+            ["Rules:Watch"] = "false",
+            ["Rules:RescanInterval"] = "00:00:00.200",
+        });
+
+        await File.WriteAllTextAsync(Path.Combine(server.RulesFolder(), "billing.yaml"), RulesHttp.Billing);
+
+        await server.WaitForRulesAsync(r => r.Rules.ContainsKey("billing"));
+    }
+
+    [Fact]
     public async Task Put_SurvivesARestart()
     {
         var folder = Directory.CreateTempSubdirectory("notify-restart-").FullName;

@@ -138,6 +138,30 @@ public sealed class RulesApiTests : IAsyncLifetime
 
         Assert.Equal(expected, (int)status);
         if (code is not null) Assert.Equal(code, body.GetProperty("code").GetString());
+        if (expected == 415) Assert.Contains("application/yaml", body.GetProperty("detail").GetString());
+    }
+
+    [Fact]
+    public async Task Put_WrongContentTypeWithoutCredentials_401First()
+    {
+        using var anonymous = _server.Http();
+
+        var (status, _) = await anonymous.PutRuleAsync("billing", RulesHttp.Billing, "text/plain");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, status);
+    }
+
+    [Fact]
+    public async Task OpenApi_DescribesTheRulesEndpoints_WithAYamlBody()
+    {
+        using var anyone = _server.Http();
+        var doc = JsonDocument.Parse(await anyone.GetStringAsync("/openapi/v1.json")).RootElement;
+        var paths = doc.GetProperty("paths");
+
+        Assert.True(paths.TryGetProperty("/v1/rules", out _));
+        Assert.True(paths.GetProperty("/v1/rules/validate").TryGetProperty("post", out _));
+        var put = paths.GetProperty("/v1/rules/{name}").GetProperty("put");
+        Assert.True(put.GetProperty("requestBody").GetProperty("content").TryGetProperty("application/yaml", out _));
     }
 
     [Fact]
