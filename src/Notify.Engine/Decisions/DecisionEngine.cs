@@ -81,7 +81,7 @@ public static class DecisionEngine
             if (alt.Defer is { Kind: DeferKind.QuietHoursEnd } && quiet.IsQuiet)
             {
                 var reason = $"{label}: deferred until quiet hours end ({quiet.Reason})";
-                Trace(i, null, reason);
+                Trace(i, null, quiet.Until >= n.ExpiresAt ? $"{reason}; it expires before then" : reason);
                 return new Decision(i, alt.Via, [], false, reason, trace) { Hold = new DecisionHold(HoldKind.QuietHours, i, quiet.Until, reason) };
             }
             if (alt.To == StepTarget.User)

@@ -23,8 +23,11 @@ public sealed record RuleParseResult(Rule? Rule, IReadOnlyList<RuleProblem> Prob
 /// Reads a rule from YAML (JSON is YAML too) into a compiled <see cref="Rule"/>. It collects every
 /// problem with its line and column instead of stopping at the first, so an author fixes a file in one pass.
 /// </summary>
-public static class RuleParser
+public static partial class RuleParser
 {
+    [System.Text.RegularExpressions.GeneratedRegex(@"['""]([A-Za-z0-9_-]+)['""]\s+in\s+device\.regions")]
+    private static partial System.Text.RegularExpressions.Regex RegionReference();
+
     private static readonly HashSet<string> TopKeys = ["name", "match", "priority", "ttl", "quietHours", "steps", "description", "repeat", "regions"];
     private static readonly HashSet<string> StepKeys = ["to", "via", "wait", "where", "when", "defer", "choose"];
     private static readonly HashSet<string> AlternativeKeys = ["to", "via", "where", "when", "defer"];
@@ -137,6 +140,11 @@ public static class RuleParser
                     Problem(stepSeq.Children[i].Start, $"step {i + 1} has no 'wait', so the steps after it would never run; give it a wait such as 5m");
         }
 
+        // A region a condition names but the rule does not declare would make the condition false for every device.
+        foreach (var node in stepsNode is YamlSequenceNode all ? all.AllNodes.OfType<YamlScalarNode>() : [])
+            foreach (System.Text.RegularExpressions.Match m in RegionReference().Matches(node.Value ?? ""))
+                if (!regionNames.Contains(m.Groups[1].Value))
+                    Problem(node.Start, $"the region '{m.Groups[1].Value}' is not declared; add it under 'regions:' (declared: {(regionNames.Count == 0 ? "none" : string.Join(", ", regionNames))})");
         if (repeat > 0 && steps.Count > 0 && steps[^1].Wait is null)
             Problem(Get(root, "repeat")!.Start, "'repeat' repeats the last step after its wait: give the last step a 'wait'");
         if (problems.Count > 0) return new RuleParseResult(null, problems);

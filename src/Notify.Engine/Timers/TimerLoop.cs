@@ -58,7 +58,8 @@ public sealed partial class TimerLoop(INotifyStore store, TimerSchedule schedule
             var wakeAt = schedule.LoadedUntil - options.Horizon / 2;
             if (schedule.NextDue is { } next && next < wakeAt) wakeAt = next;
             var delay = wakeAt - time.GetUtcNow();
-            if (delay <= TimeSpan.Zero) delay = TimeSpan.FromMilliseconds(1);
+            // Already due (the clock moved while we loaded): look again now rather than sleep a token while.
+            if (delay <= TimeSpan.Zero) continue;
             using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
             var sleeping = Task.Delay(delay, time, wait.Token);
             await Task.WhenAny(sleeping, schedule.Changed).ConfigureAwait(false);

@@ -89,6 +89,7 @@ public class MetricsTests
         // The adapter is process-wide and other tests' servers run in this process too: counts are at least ours.
         Assert.Matches(@"notify_notifications_accepted\w*\{[^}]*status=""delivered""[^}]*\} [1-9]", text);
         Assert.Matches(@"notify_deliveries\w*\{[^}]*channel=""inApp""[^}]*\} [1-9]", text);
-        Assert.Matches(@"notify_connections\w* [1-9]", text);
+        // Gauges of several hosts in one process share a name; the adapter shows one of them, so only check it is there.
+        Assert.Matches(@"notify_connections\w* \d+", text);
     }
 }
