@@ -16,6 +16,10 @@ public sealed record DecisionInput(Notification Notification, User User, IReadOn
 
     /// <summary>A repeat of the last step (the rule's <c>repeat</c>): devices that have it are not passed over.</summary>
     public bool IsRepeat { get; init; }
+
+    /// <summary>The learned chance (0..1) that the user responds on a device within the step's wait; null when no
+    /// model is loaded. <c>best</c> ranks by it right after presence; the trace shows it.</summary>
+    public Func<DeviceSnapshot, double?>? ResponseScore { get; init; }
 }
 
 /// <summary>Why and until when a notification waits instead of being sent.</summary>

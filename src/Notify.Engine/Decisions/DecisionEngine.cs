@@ -111,7 +111,7 @@ public static class DecisionEngine
                 eligible = ready;
             }
 
-            var (targets, why) = Pick(alt.To, eligible, label, i, Trace);
+            var (targets, why) = Pick(alt.To, eligible, label, i, Trace, input.ResponseScore);
             Trace(i, targets.Count == 1 ? targets[0].Device.Id : null, silent ? why + " (silently)" : why);
             return new Decision(i, alt.Via, targets, false, why, trace) { Silent = silent };
         }
@@ -159,7 +159,7 @@ public static class DecisionEngine
     }
 
     private static (IReadOnlyList<DeviceSnapshot> Targets, string Why) Pick(StepTarget to, List<DeviceSnapshot> eligible, string label, int i,
-        Action<int?, string?, string> trace)
+        Action<int?, string?, string> trace, Func<DeviceSnapshot, double?>? score)
     {
         switch (to)
         {
@@ -170,10 +170,11 @@ public static class DecisionEngine
                     .ThenBy(d => d.Device.Id, StringComparer.Ordinal).First();
                 return ([attention], $"{label}: {Label(attention)} has the user's attention (active, last active {attention.State.LastActiveAt:O})");
             default:
-                var ranked = DeviceRanking.Rank(eligible).ToList();
+                var ranked = DeviceRanking.Rank(eligible, score).ToList();
+                string Why(DeviceSnapshot d) => DeviceRanking.Describe(d.State) + (score?.Invoke(d) is { } p ? $", learned response {p:P0}" : "");
                 for (var r = 1; r < ranked.Count; r++)
-                    trace(i, ranked[r].Device.Id, $"{label}: ranked {r + 1} of {ranked.Count}: {Label(ranked[r])} ({DeviceRanking.Describe(ranked[r].State)})");
-                return ([ranked[0]], $"{label}: {Label(ranked[0])} ranks best ({DeviceRanking.Describe(ranked[0].State)})");
+                    trace(i, ranked[r].Device.Id, $"{label}: ranked {r + 1} of {ranked.Count}: {Label(ranked[r])} ({Why(ranked[r])})");
+                return ([ranked[0]], $"{label}: {Label(ranked[0])} ranks best ({Why(ranked[0])})");
         }
     }
 

@@ -20,9 +20,11 @@ public static class DeviceRanking
     /// <summary>Below this level a battery is "low" unless it is charging.</summary>
     public const double LowBattery = 0.15;
 
-    public static IOrderedEnumerable<DeviceSnapshot> Rank(IEnumerable<DeviceSnapshot> devices) => devices
+    /// <param name="score">The learned response score, when a model is loaded (see <see cref="DecisionInput.ResponseScore"/>).</param>
+    public static IOrderedEnumerable<DeviceSnapshot> Rank(IEnumerable<DeviceSnapshot> devices, Func<DeviceSnapshot, double?>? score = null) => devices
         .OrderByDescending(d => d.State.Online)
         .ThenByDescending(d => PresenceRank(d.State.Presence))
+        .ThenByDescending(d => score?.Invoke(d) ?? 0)
         .ThenByDescending(d => d.State.Foreground == true)
         .ThenByDescending(d => !IsLowBattery(d.State))
         .ThenByDescending(d => ConnectivityRank(d.State.Connectivity))

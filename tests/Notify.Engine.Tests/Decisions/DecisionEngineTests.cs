@@ -194,3 +194,23 @@ public class DecisionEngineTests
         Assert.False(DecisionEngine.Decide(new DecisionInput(Note(), tokyo, devices, rule, 0, [], new HashSet<Channel> { Channel.InApp }, Now)).Found);
     }
 }
+
+public class DecisionLearnedScoreTests
+{
+    [Fact]
+    public void Decide_WithAResponseScore_BestPrefersTheLikelierDevice_AfterPresence()
+    {
+        var now = new DateTimeOffset(2026, 11, 27, 10, 0, 0, TimeSpan.Zero);
+        var rule = RuleParser.Parse("steps:\n  - to: best\n    via: inApp\n", "r").Rule!;
+        var user = new User("app", "u", null, "UTC", null, now, now);
+        var n = new Notification { Id = "n", AppId = "app", UserId = "u", Category = "c", Priority = Priority.Normal, CreatedAt = now, ExpiresAt = now.AddHours(1), RuleName = "r", RuleVersion = "v", Status = NotificationStatus.Scheduled };
+        DeviceSnapshot D(string id) => new(new Device(id, "app", "u", Platform.Ios, id, null, "h", now),
+            new DeviceState(true, Presence.Idle, null, null, new ConnectivityState(id == "a" ? ConnectivityType.Wifi : ConnectivityType.Cellular, false), null, null, now));
+        var input = new DecisionInput(n, user, [D("a"), D("b")], rule, 0, [], new HashSet<Channel> { Channel.InApp }, now);
+
+        Assert.Equal("a", DecisionEngine.Decide(input).Targets.Single().Device.Id);
+        var scored = DecisionEngine.Decide(input with { ResponseScore = d => d.Device.Id == "b" ? 0.9 : 0.2 });
+        Assert.Equal("b", scored.Targets.Single().Device.Id);
+        Assert.Contains("learned response 90", scored.Reason);
+    }
+}
