@@ -13,6 +13,7 @@ namespace Notify.Bench.Micro;
 /// Fixed clock, no I/O.
 /// </summary>
 [MemoryDiagnoser]
+[MedianColumn]
 public class DecisionBenchmarks
 {
     // A copy of rules/mention.yaml as shipped when this was written (kept here so a rule edit does not move the numbers silently).
@@ -50,7 +51,7 @@ public class DecisionBenchmarks
     private DecisionInput _nobodyActive = null!;
     private DecisionInput _email = null!;
     private Condition _where = null!;
-    private Dictionary<string, object?> _vars = null!;
+    private IDictionary<string, object?> _vars = null!;
 
     [Params(3, 4)]
     public int Devices { get; set; }
@@ -107,7 +108,7 @@ public class DecisionBenchmarks
     public Decision Email() => DecisionEngine.Decide(_email);
 
     [Benchmark(Description = "part: condition variables (ConditionContext.For)")]
-    public Dictionary<string, object?> Variables() => ConditionContext.For(_attention.Notification, _attention.User, Now);
+    public IDictionary<string, object?> Variables() => ConditionContext.For(_attention.Notification, _attention.User, Now);
 
     [Benchmark(Description = "part: one CEL 'where' on one device (its variables + evaluate)")]
     public bool WhereOnce() => _where.Evaluate(ConditionContext.WithDevice(_vars, _devices[1], Now), out _);
