@@ -47,8 +47,10 @@ internal static class NotificationWrites
                     n.AcknowledgedAt is { } a ? Ms(a) : null, n.AcknowledgedBy, change.ResponseJson, HoldName(n), n.HoldStep);
             }
             foreach (var d in change.NewDeliveries)
-                b.Execute("INSERT INTO deliveries (id, notification_id, step, device_id, channel, status, created_at, sent_at, reason) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)",
-                    d.Id, d.NotificationId, d.Step, d.DeviceId, Names.Of(d.Channel), Names.Of(d.Status), Ms(d.CreatedAt), d.SentAt is { } s ? Ms(s) : null, d.Reason);
+                b.Execute("INSERT INTO deliveries (id, notification_id, step, device_id, channel, status, created_at, sent_at, reason, silent, attempt) " +
+                    "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)",
+                    d.Id, d.NotificationId, d.Step, d.DeviceId, Names.Of(d.Channel), Names.Of(d.Status), Ms(d.CreatedAt), d.SentAt is { } s ? Ms(s) : null, d.Reason,
+                    d.Silent ? 1 : 0, d.Attempt);
             foreach (var d in change.DeliveryUpdates)
                 b.Execute("UPDATE deliveries SET status=$2, sent_at=$3, reason=COALESCE($4, reason) WHERE id=$1",
                     d.DeliveryId, Names.Of(d.Status), d.SentAt is { } s ? Ms(s) : null, d.Reason);

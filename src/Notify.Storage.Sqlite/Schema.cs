@@ -26,7 +26,8 @@ internal static class Schema
             PRIMARY KEY (app_id, key)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS deliveries (
             id TEXT PRIMARY KEY, notification_id TEXT NOT NULL, step INTEGER NOT NULL, device_id TEXT, channel TEXT NOT NULL,
-            status TEXT NOT NULL, created_at INTEGER NOT NULL, sent_at INTEGER, reason TEXT);
+            status TEXT NOT NULL, created_at INTEGER NOT NULL, sent_at INTEGER, reason TEXT, silent INTEGER NOT NULL DEFAULT 0,
+            attempt INTEGER NOT NULL DEFAULT 0);
         CREATE INDEX IF NOT EXISTS deliveries_notification ON deliveries (notification_id);
         CREATE INDEX IF NOT EXISTS deliveries_open ON deliveries (device_id) WHERE status IN ('pending', 'sent') AND channel = 'inApp';
         CREATE TABLE IF NOT EXISTS trace (
@@ -46,6 +47,7 @@ internal static class Schema
     {
         [1] = "ALTER TABLE users ADD COLUMN quiet_json TEXT; ALTER TABLE users ADD COLUMN prefs_json TEXT; " +
               "ALTER TABLE notifications ADD COLUMN hold_kind TEXT; ALTER TABLE notifications ADD COLUMN hold_step INTEGER NOT NULL DEFAULT 0; " +
-              "ALTER TABLE timers ADD COLUMN attempt INTEGER NOT NULL DEFAULT 0;",
+              "ALTER TABLE timers ADD COLUMN attempt INTEGER NOT NULL DEFAULT 0; " +
+              "ALTER TABLE deliveries ADD COLUMN silent INTEGER NOT NULL DEFAULT 0; ALTER TABLE deliveries ADD COLUMN attempt INTEGER NOT NULL DEFAULT 0;",
     };
 }

@@ -131,7 +131,7 @@ public sealed class SqliteStore : INotifyStore, IAsyncDisposable
         ReadAsync<IReadOnlyList<OpenDelivery>>(c => Many(c,
             $"SELECT {DeliveryColumns}, {Prefixed("n.", NotificationColumns)} FROM deliveries d JOIN notifications n ON n.id = d.notification_id " +
             "WHERE d.device_id=$1 AND d.status IN ('pending','sent') AND d.channel='inApp' AND n.status IN ('scheduled','delivered','held') AND n.expires_at > $2 ORDER BY d.id",
-            r => new OpenDelivery(ReadDelivery(r), ReadNotification(r, 9)), deviceId, Ms(now)), ct);
+            r => new OpenDelivery(ReadDelivery(r), ReadNotification(r, 11)), deviceId, Ms(now)), ct);
 
     public Task<IReadOnlyList<TimerRecord>> GetTimersDueBeforeAsync(DateTimeOffset before, int limit, CancellationToken ct = default) =>
         ReadAsync<IReadOnlyList<TimerRecord>>(c => Many(c, "SELECT id, notification_id, kind, step, due_at, attempt FROM timers WHERE due_at < $1 ORDER BY due_at LIMIT $2",
@@ -160,7 +160,7 @@ public sealed class SqliteStore : INotifyStore, IAsyncDisposable
 
     // ---- reading ----
 
-    private const string DeliveryColumns = "d.id, d.notification_id, d.step, d.device_id, d.channel, d.status, d.created_at, d.sent_at, d.reason";
+    private const string DeliveryColumns = "d.id, d.notification_id, d.step, d.device_id, d.channel, d.status, d.created_at, d.sent_at, d.reason, d.silent, d.attempt";
 
     private static NotificationDetails Details(SqliteConnection c, Notification n, string? response)
     {
@@ -231,7 +231,11 @@ public sealed class SqliteStore : INotifyStore, IAsyncDisposable
         Names.TryParse<Channel>(r.GetString(4), out var channel);
         Names.TryParse<DeliveryStatus>(r.GetString(5), out var status);
         return new Delivery(r.GetString(0), r.GetString(1), r.GetInt32(2), Str(r, 3), channel, status, Time(r, 6),
-            r.IsDBNull(7) ? null : Time(r, 7), Str(r, 8));
+            r.IsDBNull(7) ? null : Time(r, 7), Str(r, 8))
+        {
+            Silent = r.GetInt64(9) != 0,
+            Attempt = r.GetInt32(10),
+        };
     }
 
     private static string Prefixed(string prefix, string columns) => string.Join(", ", columns.Split(", ").Select(c => prefix + c));

@@ -34,7 +34,14 @@ public sealed record Notification
 
 /// <summary>One send of a notification to one device (or the user's address) over one channel.</summary>
 public sealed record Delivery(string Id, string NotificationId, int Step, string? DeviceId, Channel Channel,
-    DeliveryStatus Status, DateTimeOffset CreatedAt, DateTimeOffset? SentAt, string? Reason);
+    DeliveryStatus Status, DateTimeOffset CreatedAt, DateTimeOffset? SentAt, string? Reason)
+{
+    /// <summary>Sent without interrupting (quiet hours, <c>quietHours: silent</c>); a re-send on reconnect stays silent.</summary>
+    public bool Silent { get; init; }
+
+    /// <summary>Which repeat of the last step this is (0 for the first send).</summary>
+    public int Attempt { get; init; }
+}
 
 /// <summary>One line of a decision trace: why the engine did what it did.</summary>
 /// <param name="Step">The rule step it concerns, if any.</param>

@@ -233,7 +233,7 @@ public sealed partial class DeliveryWorkflow(INotifyStore store, RuleSet rules, 
         // Recorded as sent before sending: if the connection drops now, the next connect sends it again anyway.
         if (changes.Count > 0) await store.CommitAsync(changes, ct);
         foreach (var (delivery, n) in toSend)
-            if (!await realtime.SendAsync(deviceId, new NotificationMessage(NotificationPayload.From(n)), delivery.Id, ct)) break;
+            if (!await realtime.SendAsync(deviceId, new NotificationMessage(NotificationPayload.From(n, delivery.Silent, delivery.Attempt)), delivery.Id, ct)) break;
     }
 
     private Notification ApplyDecision(Notification n, Decision decision, NotificationChange change, List<Send> sends, DateTimeOffset now,
@@ -264,7 +264,11 @@ public sealed partial class DeliveryWorkflow(INotifyStore store, RuleSet rules, 
             var online = realtime.IsConnected(target.Device.Id);
             var reason = (decision.Silent ? "silent; " : "") + (attempt > 0 ? $"repeat {attempt}; " : "") + (online ? "" : "device offline: sent when it connects");
             var delivery = new Delivery(Ids.New("dlv", now), n.Id, step, target.Device.Id, decision.Channel!.Value,
-                online ? DeliveryStatus.Sent : DeliveryStatus.Pending, now, online ? now : null, reason.Length > 0 ? reason.TrimEnd(' ', ';') : null);
+                online ? DeliveryStatus.Sent : DeliveryStatus.Pending, now, online ? now : null, reason.Length > 0 ? reason.TrimEnd(' ', ';') : null)
+            {
+                Silent = decision.Silent,
+                Attempt = attempt,
+            };
             change.NewDeliveries.Add(delivery);
             if (online) sends.Add(new Send(n.Id, target.Device.Id, message, delivery.Id));
             anySent |= online;

@@ -50,7 +50,11 @@ public static class SimulateApi
         IReadOnlyList<DeviceSnapshot> devices;
         if (request.User is { } inline)
         {
-            if (inline.TimeZone is null || DateTimeZoneProviders.Tzdb.GetZoneOrNull(inline.TimeZone) is null)
+            if (string.IsNullOrWhiteSpace(inline.TimeZone))
+                return Problem.BadRequest("missing-field", "'user.timeZone' is required: an IANA time zone id such as \"Europe/Lisbon\".", "user.timeZone");
+            if (inline.Preferences?.Categories?.Keys.FirstOrDefault(k => k != UserPreferences.AnyCategory && !NotificationsApi.IsCategory(k)) is { } badCategory)
+                return Problem.BadRequest("invalid-preferences", $"'{badCategory}' is not a category name; use the names your notify calls send, or \"*\".", $"user.preferences.categories.{badCategory}");
+            if (DateTimeZoneProviders.Tzdb.GetZoneOrNull(inline.TimeZone) is null)
                 return Problem.BadRequest("invalid-time-zone", $"'user.timeZone' is '{inline.TimeZone}'; give an IANA time zone id such as \"Europe/Lisbon\".", "user.timeZone");
             var quiet = Engine.QuietHours.QuietHoursSettings.None;
             if (inline.QuietHours is { } q && (quiet = q.ToSettings(out var errors)!) is null)

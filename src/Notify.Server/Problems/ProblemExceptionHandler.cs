@@ -38,8 +38,15 @@ internal sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHa
     /// <summary>What the field takes, in JSON terms rather than .NET type names.</summary>
     private static string Expected(JsonException json)
     {
-        var type = json.Message.Split("converted to ", 2).ElementAtOrDefault(1)?.Split(". Path:", 2)[0].Split('.').Last().TrimEnd('.') ?? "";
-        type = type.Split('+').Last();
+        var named = json.Message.Split("converted to ", 2).ElementAtOrDefault(1)?.Split(". Path:", 2)[0] ?? "";
+        // The reader names the enclosing request type when a member is wrong: look the member up to name its own type.
+        var member = (json.Path ?? "").Split('.').Last().Split('[')[0];
+        var owner = typeof(ProblemExceptionHandler).Assembly.GetType(named) ?? typeof(Notify.Engine.Model.Names).Assembly.GetType(named);
+        var property = owner?.GetProperties().FirstOrDefault(p => string.Equals(p.Name, member, StringComparison.OrdinalIgnoreCase))?.PropertyType;
+        var type = property is not null
+            ? (Nullable.GetUnderlyingType(property) ?? property).Name
+            // Nullable`1[Notify.Engine.Model.Platform] → Platform; Notify.Server.Api.X+Y → Y.
+            : named.TrimEnd(']').Split('[').Last().Split('.').Last().Split('+').Last();
         return "expected " + type switch
         {
             "String" => "a string",

@@ -68,8 +68,16 @@ public sealed class BadInputTests : IAsyncLifetime
         var (_, problem) = await SendAsync(HttpMethod.Post, "/v1/notify", """{"userId":"ana","category":"mention","title":5}""");
         var detail = problem.GetProperty("detail").GetString()!;
         Assert.Contains("'$.title'", detail);
-        Assert.Contains("as a string", detail);
+        Assert.Contains("expected a string", detail);
         Assert.DoesNotContain("Notify.Server", detail);
+    }
+
+    [Theory]
+    [InlineData("/v1/users/ana/devices", """{"platform":"toaster"}""", "one of ios, android, web, desktop, watch")]
+    public async Task WrongEnumValue_ListsTheValues(string path, string body, string expected)
+    {
+        var (_, problem) = await SendAsync(HttpMethod.Post, path, body);
+        Assert.Contains(expected, problem.GetProperty("detail").GetString());
     }
 
     [Fact]

@@ -28,6 +28,7 @@ public sealed class QuietHoursFlowTests : IAsyncLifetime
         name: digest
         match: { category: digest }
         priority: low
+        quietHours: silent
         steps:
           - to: best
             via: inApp
@@ -138,6 +139,25 @@ public sealed class QuietHoursFlowTests : IAsyncLifetime
 
         Assert.Equal(NotificationStatus.Delivered, response.Status);
         await phone.WaitForNotificationAsync(n => n.Id == response.NotificationId, Waits.Deadline());
+    }
+
+    [Fact]
+    public async Task Silent_DuringQuietHours_StaysSilentWhenReSentOnReconnect()
+    {
+        await PutQuietHoursAsync(new { windows = new[] { new { days = new[] { "fri" }, from = "08:00", to = "10:00" } } });
+        await _ana.ConnectAsync("phone", Presence.Idle);
+        var phone = await _ana.ConnectAsync("phone", Presence.Idle);
+        await phone.ReportStateAsync(new DeviceStateReport { Battery = new BatteryState { Level = 0.9, Charging = true }, Connectivity = new ConnectivityState { Type = ConnectivityType.Wifi } });
+        await phone.PingAsync();
+
+        var response = await _ana.NotifyAsync("digest");
+        var first = await phone.WaitForNotificationAsync(n => n.Id == response.NotificationId, Waits.Deadline());
+        Assert.True(first.Silent);
+        await phone.DisconnectAsync();
+
+        await using var again = _server.Device(_ana.Devices["phone"].Token);
+        await again.ConnectAsync();
+        Assert.True((await again.WaitForNotificationAsync(n => n.Id == response.NotificationId, Waits.Deadline())).Silent);
     }
 
     [Fact]
