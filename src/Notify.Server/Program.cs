@@ -55,5 +55,10 @@ app.Run();
 public partial class Program
 {
     /// <summary>One meter adapter per process (several hosts share it in tests; disposing it would stop them all).</summary>
-    internal static readonly IDisposable Meters = MeterAdapter.StartListening();
+    /// <remarks>Only Notify's own meter: publishing ASP.NET Core's per-request histograms through the adapter cost more
+    /// CPU per request than a notify decision (measured with bench/ load).</remarks>
+    internal static readonly IDisposable Meters = MeterAdapter.StartListening(new MeterAdapterOptions
+    {
+        InstrumentFilterPredicate = instrument => instrument.Meter.Name == Notify.Engine.Notifications.NotifyMetrics.MeterName,
+    });
 }
