@@ -14,6 +14,7 @@ namespace Notify.Bench.Micro;
 /// user with no quiet hours, so the ratio shows what conditions and quiet hours add.
 /// </summary>
 [MemoryDiagnoser]
+[MedianColumn]
 public class QuietHoursDecisionBenchmarks
 {
     private const string Tree = """
