@@ -198,7 +198,7 @@ public sealed partial class DeliveryWorkflow(INotifyStore store, RuleSet rules, 
         });
         if (traceOnlyIfFound && decision.Hold?.Kind == HoldKind.Device) return;
         change.Trace.Add(new TraceEntry(now, fromStep, null, why));
-        var updated = ApplyDecision(n, decision, change, sends, now, isFollowUp: true, attempt);
+        var updated = ApplyDecision(n, decision, change, sends, now, isFollowUp: true, attempt, deferralOver);
         if (updated != n)
         {
             change.Update = updated;
@@ -237,7 +237,7 @@ public sealed partial class DeliveryWorkflow(INotifyStore store, RuleSet rules, 
     }
 
     private Notification ApplyDecision(Notification n, Decision decision, NotificationChange change, List<Send> sends, DateTimeOffset now,
-        bool isFollowUp, int attempt = 0)
+        bool isFollowUp, int attempt = 0, int? deferralOver = null)
     {
         change.Trace.AddRange(decision.Trace);
         if (decision.Suppressed) return n with { Status = NotificationStatus.Suppressed };
@@ -246,7 +246,10 @@ public sealed partial class DeliveryWorkflow(INotifyStore store, RuleSet rules, 
             if (hold.Until is { } until && until < n.ExpiresAt)
                 change.NewTimers.Add(new TimerRecord(Ids.New("tmr", now), n.Id, TimerKind.Release, hold.Step, until, attempt));
             if (hold.Kind == HoldKind.Device) _deviceHolds[(n.AppId, n.UserId)] = 0;
-            return n with { Status = NotificationStatus.Held, Hold = hold.Kind, HoldStep = hold.Step };
+            // A step whose 'defer: for' is over but which now falls in quiet hours waits for their end only: keep it
+            // marked as a timer hold so the release does not start the deferral again.
+            var kind = hold.Kind == HoldKind.QuietHours && deferralOver == hold.Step ? HoldKind.Timer : hold.Kind;
+            return n with { Status = NotificationStatus.Held, Hold = kind, HoldStep = hold.Step };
         }
         if (!decision.Found)
         {

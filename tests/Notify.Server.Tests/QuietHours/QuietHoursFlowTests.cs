@@ -46,13 +46,24 @@ public sealed class QuietHoursFlowTests : IAsyncLifetime
             wait: 5m
         """;
 
+    private const string Later = """
+        name: later
+        match: { category: later }
+        ttl: 12h
+        quietHours: hold
+        steps:
+          - to: best
+            via: inApp
+            defer: { for: 30m }
+        """;
+
     private NotifyTestServer _server = null!;
     private Scenario _ana = null!;
     private HttpClient _http = null!;
 
     public async Task InitializeAsync()
     {
-        _server = new NotifyTestServer(rules: new Dictionary<string, string> { ["default.yaml"] = Rules, ["digest.yaml"] = Digest, ["alarm.yaml"] = Repeat });
+        _server = new NotifyTestServer(rules: new Dictionary<string, string> { ["default.yaml"] = Rules, ["digest.yaml"] = Digest, ["alarm.yaml"] = Repeat, ["later.yaml"] = Later });
         _ana = await Scenario.CreateAsync(_server);
         await _ana.RegisterAsync("phone", Platform.Ios);
         _http = _server.Http(NotifyTestServer.AppKey);
@@ -127,6 +138,24 @@ public sealed class QuietHoursFlowTests : IAsyncLifetime
         Assert.Equal(NotificationStatus.Delivered, details.Status);
         Assert.Contains(details.Trace, t => t.Message.StartsWith("held: quiet hours", StringComparison.Ordinal));
         Assert.Contains(details.Trace, t => t.Message.Contains("hold over"));
+    }
+
+    [Fact]
+    public async Task DeferFor_EndingInQuietHours_WaitsForTheirEnd_NotForAnotherDeferral()
+    {
+        // Quiet from 09:15 to 10:00; the 30-minute deferral ends at 09:30, inside them.
+        await PutQuietHoursAsync(new { windows = new[] { new { days = new[] { "fri" }, from = "09:15", to = "10:00" } } });
+        var phone = await _ana.ConnectAsync("phone", Presence.Active);
+        var response = await _ana.NotifyAsync("later");
+        Assert.Equal(NotificationStatus.Held, response.Status);
+
+        _server.Time.Advance(TimeSpan.FromMinutes(30));
+        var deadline = Waits.Deadline();
+        while (!(await _ana.App.GetNotificationAsync(response.NotificationId, deadline)).Trace.Any(t => t.Message.StartsWith("held: quiet hours", StringComparison.Ordinal)))
+            await Task.Delay(10, deadline);
+        _server.Time.Advance(TimeSpan.FromMinutes(30));
+
+        await phone.WaitForNotificationAsync(n => n.Id == response.NotificationId, Waits.Deadline());
     }
 
     [Fact]
