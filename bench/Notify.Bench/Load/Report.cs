@@ -93,9 +93,17 @@ public sealed class Report(LoadOptions options, string[] commandLine)
 
         if (serverLog is not null)
         {
-            var notable = serverLog.Where(l => l.StartsWith("warn", StringComparison.Ordinal) || l.StartsWith("fail", StringComparison.Ordinal)
-                || l.StartsWith("crit", StringComparison.Ordinal) || l.Contains("Exception", StringComparison.Ordinal)).ToList();
-            w.WriteLine($"server log: {serverLog.Count} line(s) kept, {notable.Count} warning/error line(s)");
+            // The console logger writes "warn: Category[id]" and the message on the next, indented line.
+            var notable = new List<string>();
+            for (var i = 0; i < serverLog.Count; i++)
+            {
+                var line = serverLog[i];
+                if (!(line.StartsWith("warn", StringComparison.Ordinal) || line.StartsWith("fail", StringComparison.Ordinal)
+                    || line.StartsWith("crit", StringComparison.Ordinal) || line.Contains("Exception", StringComparison.Ordinal))) continue;
+                var next = i + 1 < serverLog.Count && serverLog[i + 1].StartsWith(' ') ? " " + serverLog[i + 1].Trim() : "";
+                notable.Add(line + next);
+            }
+            w.WriteLine($"server log: {serverLog.Count} line(s) kept, {notable.Count} warning/error entries");
             foreach (var line in notable.TakeLast(20)) w.WriteLine("  " + line);
         }
     }
