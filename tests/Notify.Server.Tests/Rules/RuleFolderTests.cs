@@ -118,7 +118,9 @@ public sealed class RuleFolderTests : IAsyncLifetime
         await File.WriteAllTextAsync(PathOf("chat.yaml"), "match: { category: chat }\nsteps:\n  - to: best\n    via: inApp\n");
         await _server.WaitForRulesAsync(r => r.Rules.ContainsKey("chat"));
 
-        Assert.Equal(generation + 1, _server.Rules().Generation);
+        // The hand edit may arrive as two events (created empty, then written), so count only that something changed;
+        // the PUT's echo being a no-op shows in 'billing' keeping the time of the PUT although the clock moved on.
+        Assert.True(_server.Rules().Generation > generation);
         Assert.Equal(putAt, (await _admin.GetRuleAsync("billing")).Body.GetProperty("updatedAt").GetDateTimeOffset());
     }
 
