@@ -97,6 +97,23 @@ public sealed class QuietHoursFlowTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task DotNetClient_SetsQuietHoursAndPreferences()
+    {
+        await _ana.App.PutQuietHoursAsync("ana", new Notify.Client.Apps.QuietHours
+        {
+            Windows = [new Notify.Client.Apps.QuietWindow { Days = [Notify.Client.Apps.Weekday.Fri], From = new TimeOnly(8, 0), To = new TimeOnly(10, 0) }],
+            Allow = [Priority.Critical],
+        });
+        await _ana.App.PutPreferencesAsync("ana", new Notify.Client.Apps.NotificationPreferences
+        {
+            Categories = new Dictionary<string, Notify.Client.Apps.CategoryPreference> { ["reply"] = new() { Muted = true } },
+        });
+
+        Assert.Equal(NotificationStatus.Held, (await _ana.NotifyAsync("mention")).Status);
+        Assert.Equal(NotificationStatus.Suppressed, (await _ana.NotifyAsync("reply")).Status);
+    }
+
+    [Fact]
     public async Task PutQuietHours_Invalid_400NamingTheField()
     {
         var response = await _http.PutAsJsonAsync("/v1/users/ana/quiet-hours", new { windows = new[] { new { days = new[] { "fri" }, from = "7pm", to = "07:00" } } });
