@@ -52,8 +52,7 @@ public static class SimulateApi
         {
             if (string.IsNullOrWhiteSpace(inline.TimeZone))
                 return Problem.BadRequest("missing-field", "'user.timeZone' is required: an IANA time zone id such as \"Europe/Lisbon\".", "user.timeZone");
-            if (inline.Preferences?.Categories?.Keys.FirstOrDefault(k => k != UserPreferences.AnyCategory && !NotificationsApi.IsCategory(k)) is { } badCategory)
-                return Problem.BadRequest("invalid-preferences", $"'{badCategory}' is not a category name; use the names your notify calls send, or \"*\".", $"user.preferences.categories.{badCategory}");
+            if (UserSettingsApi.ToPreferences(inline.Preferences?.Categories, "user.preferences.categories", out var preferences) is { } invalid) return invalid;
             if (DateTimeZoneProviders.Tzdb.GetZoneOrNull(inline.TimeZone) is null)
                 return Problem.BadRequest("invalid-time-zone", $"'user.timeZone' is '{inline.TimeZone}'; give an IANA time zone id such as \"Europe/Lisbon\".", "user.timeZone");
             var quiet = Engine.QuietHours.QuietHoursSettings.None;
@@ -62,10 +61,7 @@ public static class SimulateApi
             user = new User(appId, command!.UserId, inline.Email, inline.TimeZone, null, at, at)
             {
                 QuietHours = quiet,
-                Preferences = new UserPreferences((inline.Preferences?.Categories ?? []).ToDictionary(kv => kv.Key, kv => new CategoryPreference(
-                    kv.Value.Muted ?? false, kv.Value.Channels is { } c
-                        ? new[] { (Channel.InApp, c.InApp), (Channel.Push, c.Push), (Channel.Email, c.Email) }.Where(x => x.Item2 is not null).ToDictionary(x => x.Item1, x => x.Item2!.Value)
-                        : null))),
+                Preferences = preferences,
             };
             devices = [];
         }

@@ -73,19 +73,27 @@ public static class UserSettingsApi
     {
         var (user, problem) = await FindAsync(userId, context, store);
         if (user is null) return problem!;
-        var categories = request.Categories ?? [];
+        if (ToPreferences(request.Categories, "categories", out var preferences) is { } invalid) return invalid;
+        await store.SetPreferencesAsync(user.AppId, user.Id, preferences, context.RequestAborted);
+        return TypedResults.Json(preferences, ServerJson.Strict);
+    }
+
+    /// <summary>Validates the wire form of preferences (also given inline to simulate) and builds them.</summary>
+    internal static IResult? ToPreferences(Dictionary<string, CategoryPreferenceRequest>? categories, string field, out UserPreferences preferences)
+    {
+        categories ??= [];
+        preferences = UserPreferences.None;
         if (categories.Count > MaxCategories)
-            return Problem.BadRequest("invalid-preferences", $"At most {MaxCategories} categories; use \"*\" for the rest.", "categories");
+            return Problem.BadRequest("invalid-preferences", $"At most {MaxCategories} categories; use \"*\" for the rest.", field);
         var bad = categories.Keys.FirstOrDefault(k => k != UserPreferences.AnyCategory && !NotificationsApi.IsCategory(k));
         if (bad is not null)
-            return Problem.BadRequest("invalid-preferences", $"'{bad}' is not a category name; use the names your notify calls send, or \"*\" for every other category.", $"categories.{bad}");
-        var preferences = new UserPreferences(categories.ToDictionary(kv => kv.Key, kv => new CategoryPreference(kv.Value.Muted ?? false,
+            return Problem.BadRequest("invalid-preferences", $"'{bad}' is not a category name; use the names your notify calls send, or \"*\" for every other category.", $"{field}.{bad}");
+        preferences = new UserPreferences(categories.ToDictionary(kv => kv.Key, kv => new CategoryPreference(kv.Value.Muted ?? false,
             kv.Value.Channels is { } c
                 ? new[] { (Channel.InApp, c.InApp), (Channel.Push, c.Push), (Channel.Email, c.Email) }
                     .Where(x => x.Item2 is not null).ToDictionary(x => x.Item1, x => x.Item2!.Value)
                 : null)));
-        await store.SetPreferencesAsync(user.AppId, user.Id, preferences, context.RequestAborted);
-        return TypedResults.Json(preferences, ServerJson.Strict);
+        return null;
     }
 
     private static async Task<IResult> GetPreferencesAsync(string userId, HttpContext context, INotifyStore store)
