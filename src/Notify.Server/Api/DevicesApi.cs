@@ -14,7 +14,8 @@ public static class DevicesApi
     public static IEndpointRouteBuilder MapDevicesApi(this IEndpointRouteBuilder app)
     {
         app.MapPost("/v1/users/{userId}/devices", RegisterAsync).RequireAuthorization(Policies.AppOrAdmin).WithTags("Devices")
-            .WithSummary("Register a device; the answer holds its device token, shown only this once");
+            .WithSummary("Register a device; the answer holds its device token, shown only this once")
+            .Produces<Registered>(StatusCodes.Status201Created).ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         app.MapPatch("/v1/devices/{deviceId}", UpdateAsync).RequireAuthorization(Policies.AppOrDeviceOrAdmin).WithTags("Devices")
             .WithSummary("Change a device's name or push registration");
         app.MapDelete("/v1/devices/{deviceId}", DeleteAsync).RequireAuthorization(Policies.AppOrAdmin).WithTags("Devices")

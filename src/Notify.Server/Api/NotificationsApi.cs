@@ -19,9 +19,12 @@ public static partial class NotificationsApi
     public static IEndpointRouteBuilder MapNotificationsApi(this IEndpointRouteBuilder app)
     {
         app.MapPost("/v1/notify", NotifyAsync).RequireAuthorization(Policies.AppOrAdmin).WithTags("Notifications")
-            .WithSummary("Notify a user: one call per event; Notify picks the device");
+            .WithSummary("Notify a user: one call per event; Notify picks the device")
+            .Produces<NotifyResult>(StatusCodes.Status202Accepted).Produces<NotifyResult>(StatusCodes.Status200OK)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         app.MapGet("/v1/notifications/{id}", GetAsync).RequireAuthorization(Policies.AppOrAdmin).WithTags("Notifications")
-            .WithSummary("Status, deliveries and decision trace of a notification");
+            .WithSummary("Status, deliveries and decision trace of a notification")
+            .Produces<NotificationView>().ProducesProblem(StatusCodes.Status404NotFound);
         app.MapPost("/v1/notifications/{id}/ack", AckAsync).RequireAuthorization(Policies.Device).WithTags("Notifications")
             .WithSummary("A device says the user saw, opened or dismissed a notification");
         return app;

@@ -17,7 +17,8 @@ public static class SimulateApi
     public static IEndpointRouteBuilder MapSimulateApi(this IEndpointRouteBuilder app)
     {
         app.MapPost("/v1/simulate", SimulateAsync).RequireAuthorization(Policies.Admin).WithTags("Rules")
-            .WithSummary("Decide a notify call as of a given instant, for an existing user or inline state; nothing is sent or stored");
+            .WithSummary("Decide a notify call as of a given instant, for an existing user or inline state; nothing is sent or stored")
+            .Produces<SimulateResult>().ProducesProblem(StatusCodes.Status400BadRequest);
         return app;
     }
 

@@ -14,9 +14,11 @@ public static class UsersApi
     public static IEndpointRouteBuilder MapUsersApi(this IEndpointRouteBuilder app)
     {
         app.MapPut("/v1/users/{userId}", PutAsync).RequireAuthorization(Policies.AppOrAdmin).WithTags("Users")
-            .WithSummary("Create or replace a user (IANA time zone required)");
+            .WithSummary("Create or replace a user (IANA time zone required)")
+            .Produces<UserView>(StatusCodes.Status201Created).Produces<UserView>().ProducesProblem(StatusCodes.Status400BadRequest);
         app.MapGet("/v1/users/{userId}", GetAsync).RequireAuthorization(Policies.AppOrDeviceOrAdmin).WithTags("Users")
-            .WithSummary("A user with their devices and each device's current state");
+            .WithSummary("A user with their devices and each device's current state")
+            .Produces<UserView>().ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 

@@ -62,6 +62,9 @@ public class StartupTests
         Assert.Contains("/v1/notifications/{id}", paths);
         Assert.Contains("/v1/users/{userId}/devices", paths);
         Assert.Contains("/v1/realtime", paths);
+        var notify = doc.GetProperty("paths").GetProperty("/v1/notify").GetProperty("post").GetProperty("responses");
+        Assert.True(notify.TryGetProperty("202", out var accepted) && accepted.TryGetProperty("content", out _), "notify documents its 202 body");
+        Assert.True(notify.TryGetProperty("400", out _));
     }
 }
 
