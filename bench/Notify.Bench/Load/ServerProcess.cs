@@ -57,6 +57,8 @@ public sealed class ServerProcess : IAsyncDisposable
         foreach (var (key, value) in environment) info.Environment[key] = value;
         var process = Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start");
         var server = new ServerProcess(process, temp, url);
+        // SIGTERM (or any exit that skips the finally blocks) must not leave the server running.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => server.KillNow();
         process.OutputDataReceived += (_, e) => server.Keep(e.Data);
         process.ErrorDataReceived += (_, e) => server.Keep(e.Data);
         process.BeginOutputReadLine();
@@ -105,6 +107,17 @@ public sealed class ServerProcess : IAsyncDisposable
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private void KillNow()
+    {
+        try
+        {
+            if (!Process.HasExited) Process.Kill(entireProcessTree: true);
+        }
+        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception) { }
+        try { if (_temp.Exists) _temp.Delete(recursive: true); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
     }
 
     public async ValueTask DisposeAsync()
