@@ -46,9 +46,10 @@ public sealed class SqliteStore : INotifyStore, IAsyncDisposable
         }
         _readConnectionString = builder.ConnectionString;
         var sync = options.Synchronous == SqliteSynchronous.Full ? "FULL" : "NORMAL";
-        // A bigger page cache and fewer, larger checkpoints: the writer touches the same hot index pages batch after batch.
+        // A bigger page cache: the writer touches the same hot index pages batch after batch. Checkpoints stay at SQLite's
+        // default (1,000 pages): 10,000 made each one long enough to triple the delivery p99 (bench/ load, 22 ms vs 70 ms).
         _writer = new SqliteWriter(builder.ConnectionString,
-            $"PRAGMA synchronous={sync}; PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=10000; PRAGMA temp_store=MEMORY;", options.MaxBatch, logger);
+            $"PRAGMA synchronous={sync}; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;", options.MaxBatch, logger);
         Path = path;
     }
 
