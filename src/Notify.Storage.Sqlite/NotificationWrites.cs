@@ -29,7 +29,7 @@ internal static class NotificationWrites
             {
                 if (n.IdempotencyKey is { } key)
                 {
-                    var since = Ms(n.CreatedAt) - (long)TimeSpan.FromHours(24).TotalMilliseconds;
+                    var since = Ms(change.IdempotentSince ?? n.CreatedAt.AddHours(-24));
                     var existing = b.Scalar("SELECT notification_id FROM idempotency WHERE app_id=$1 AND key=$2 AND created_at >= $3", n.AppId, key, since) as string;
                     if (existing is not null)
                     {

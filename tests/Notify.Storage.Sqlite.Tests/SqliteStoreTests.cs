@@ -108,6 +108,19 @@ public sealed class SqliteStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Commit_KeyUsedBeforeTheGivenWindow_IsNotADuplicate()
+    {
+        await _store.CommitAsync([Insert(Note("n1", "evt-1"))]);
+        var later = Insert(Note("n2", "evt-1"));
+        later.IdempotentSince = T0.AddMinutes(1);
+
+        var result = await _store.CommitAsync([later]);
+
+        Assert.False(result.IsDuplicate);
+        Assert.Equal("n2", (await _store.FindIdempotencyAsync("app", "evt-1", T0))!.NotificationId);
+    }
+
+    [Fact]
     public async Task Commit_ConcurrentWrites_ShareBatches_AndAllLand()
     {
         var writes = Enumerable.Range(0, 200).Select(i => _store.CommitAsync([Insert(Note($"n{i}"))]));

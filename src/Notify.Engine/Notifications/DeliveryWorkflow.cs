@@ -76,6 +76,7 @@ public sealed partial class DeliveryWorkflow(INotifyStore store, RuleSet rules, 
             notification.Status == NotificationStatus.Delivered ? now : decision.Hold?.Until is { } until && until < notification.ExpiresAt ? until : null,
             decision.Reason));
         change.Insert = notification;
+        change.IdempotentSince = now - options.IdempotencyWindow;
         change.ResponseJson = JsonSerializer.Serialize(result, EngineJson.Options);
 
         var commit = await store.CommitAsync(changes, ct);
@@ -338,10 +339,10 @@ public sealed partial class DeliveryWorkflow(INotifyStore store, RuleSet rules, 
 
         // A device that connected while this was decided (after it was seen offline, before the commit) read the
         // open deliveries too early to see the new pending one: send it now.
-        foreach (var change in changes)
-            foreach (var pending in change.NewDeliveries)
-                if (pending is { Status: DeliveryStatus.Pending, Channel: Channel.InApp, DeviceId: { } deviceId } && realtime.IsConnected(deviceId))
-                    await ResendOpenAsync(deviceId, null, ct);
+        var connectedSince = changes.SelectMany(c => c.NewDeliveries)
+            .Where(d => d is { Status: DeliveryStatus.Pending, Channel: Channel.InApp, DeviceId: not null } && realtime.IsConnected(d.DeviceId!))
+            .Select(d => d.DeviceId!).Distinct();
+        foreach (var deviceId in connectedSince) await ResendOpenAsync(deviceId, null, ct);
     }
 
     private async Task<Rule?> FindRuleAsync(Notification n, CancellationToken ct)

@@ -76,6 +76,9 @@ public sealed class NotificationChange(string notificationId)
     public string NotificationId { get; } = notificationId;
     /// <summary>A new notification (with its idempotency key and the response to replay).</summary>
     public Notification? Insert { get; set; }
+    /// <summary>For an insert with an idempotency key: a use of the key since this instant makes it a duplicate
+    /// (<see cref="Notifications.DeliveryOptions.IdempotencyWindow"/> before now).</summary>
+    public DateTimeOffset? IdempotentSince { get; set; }
     public string? ResponseJson { get; set; }
     /// <summary>The notification's new status, step and acknowledgement.</summary>
     public Notification? Update { get; set; }
