@@ -32,19 +32,10 @@ public static class UserSettingsApi
 
     public sealed record PreferencesRequest(Dictionary<string, CategoryPreferenceRequest>? Categories);
 
-    private static async Task<(User? User, IResult? Problem)> FindAsync(string userId, HttpContext context, INotifyStore store)
-    {
-        if (!context.TryGetAppScope(out var appId, out var scopeProblem)) return (null, scopeProblem);
-        var caller = context.Caller();
-        var user = caller.Kind == CallerKind.Device && caller.UserId != userId ? null : await store.GetUserAsync(appId, userId, context.RequestAborted);
-        return user is null
-            ? (null, Problem.Of(404, "user-not-found", $"There is no user '{userId}' that these credentials can see."))
-            : (user, null);
-    }
 
     private static async Task<IResult> PutQuietHoursAsync(string userId, QuietHoursDocument request, HttpContext context, INotifyStore store, TimeProvider time)
     {
-        var (user, problem) = await FindAsync(userId, context, store);
+        var (user, problem) = await UsersApi.FindVisibleAsync(userId, context, store);
         if (user is null) return problem!;
         var settings = request.ToSettings(out var errors);
         if (settings is null)
@@ -55,7 +46,7 @@ public static class UserSettingsApi
 
     private static async Task<IResult> GetQuietHoursAsync(string userId, HttpContext context, INotifyStore store, TimeProvider time)
     {
-        var (user, problem) = await FindAsync(userId, context, store);
+        var (user, problem) = await UsersApi.FindVisibleAsync(userId, context, store);
         return user is null ? problem! : TypedResults.Json(View(user, time), ServerJson.Strict);
     }
 
@@ -71,7 +62,7 @@ public static class UserSettingsApi
 
     private static async Task<IResult> PutPreferencesAsync(string userId, PreferencesRequest request, HttpContext context, INotifyStore store)
     {
-        var (user, problem) = await FindAsync(userId, context, store);
+        var (user, problem) = await UsersApi.FindVisibleAsync(userId, context, store);
         if (user is null) return problem!;
         if (ToPreferences(request.Categories, "categories", out var preferences) is { } invalid) return invalid;
         await store.SetPreferencesAsync(user.AppId, user.Id, preferences, context.RequestAborted);
@@ -98,7 +89,7 @@ public static class UserSettingsApi
 
     private static async Task<IResult> GetPreferencesAsync(string userId, HttpContext context, INotifyStore store)
     {
-        var (user, problem) = await FindAsync(userId, context, store);
+        var (user, problem) = await UsersApi.FindVisibleAsync(userId, context, store);
         return user is null ? problem! : TypedResults.Json(user.Preferences, ServerJson.Strict);
     }
 }

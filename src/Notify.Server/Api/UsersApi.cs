@@ -60,11 +60,19 @@ public static class UsersApi
 
     private static async Task<IResult> GetAsync(string userId, HttpContext context, INotifyStore store, DeviceStateTracker tracker)
     {
-        if (!context.TryGetAppScope(out var appId, out var scopeProblem)) return scopeProblem!;
+        var (user, problem) = await FindVisibleAsync(userId, context, store);
+        return user is null ? problem! : TypedResults.Json(await ViewAsync(user, store, tracker, context.RequestAborted), ServerJson.Strict);
+    }
+
+    /// <summary>The user as the caller may see it: in the caller's app, and for a device token only its own user.</summary>
+    internal static async Task<(User? User, IResult? Problem)> FindVisibleAsync(string userId, HttpContext context, INotifyStore store)
+    {
+        if (!context.TryGetAppScope(out var appId, out var scopeProblem)) return (null, scopeProblem);
         var caller = context.Caller();
         var user = caller.Kind == CallerKind.Device && caller.UserId != userId ? null : await store.GetUserAsync(appId, userId, context.RequestAborted);
-        if (user is null) return Problem.Of(404, "user-not-found", $"There is no user '{userId}' that these credentials can see.");
-        return TypedResults.Json(await ViewAsync(user, store, tracker, context.RequestAborted), ServerJson.Strict);
+        return user is null
+            ? (null, Problem.Of(404, "user-not-found", $"There is no user '{userId}' that these credentials can see; create it with PUT /v1/users/{userId}."))
+            : (user, null);
     }
 
     private static async Task<UserView> ViewAsync(User user, INotifyStore store, DeviceStateTracker tracker, CancellationToken ct)
