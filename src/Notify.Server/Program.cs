@@ -13,6 +13,7 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = ar
 
 builder.AddNotifyStorage();
 builder.AddNotifyEngine();
+builder.AddNotifyChannels();
 builder.Services.AddNotifyAuth();
 builder.Services.ConfigureHttpJsonOptions(o => ServerJson.Configure(o.SerializerOptions));
 builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);

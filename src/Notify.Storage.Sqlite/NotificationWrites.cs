@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Notify.Engine.Channels;
 using Notify.Engine.Model;
 using Notify.Engine.Notifications;
 using Notify.Engine.Storage;
@@ -59,6 +60,12 @@ internal static class NotificationWrites
                     JsonSerializer.Serialize(change.Trace, EngineJson.Options));
             if (change.DeleteAllTimers) b.Execute("DELETE FROM timers WHERE notification_id=$1", change.NotificationId);
             foreach (var id in change.DeletedTimers) b.Execute("DELETE FROM timers WHERE id=$1", id);
+            foreach (var a in change.Attempts)
+                b.Execute("INSERT INTO attempts (notification_id, delivery_id, at, provider, outcome, status, reason, latency_ms) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)",
+                    change.NotificationId, a.DeliveryId, Ms(a.At), a.Provider, Names.Of(a.Outcome), a.Status, a.Reason, a.Latency.TotalMilliseconds);
+            foreach (var e in change.Events)
+                b.Execute("INSERT INTO webhook_outbox (id, app_id, type, payload_json, created_at, due_at) VALUES ($1,$2,$3,$4,$5,$5)",
+                    e.Id, e.AppId, e.Type, WebhookPayload.Serialize(e), Ms(e.CreatedAt));
             if (!change.DeleteAllTimers)
                 foreach (var t in change.NewTimers)
                     b.Execute("INSERT INTO timers (id, notification_id, kind, step, due_at, attempt) VALUES ($1,$2,$3,$4,$5,$6)",

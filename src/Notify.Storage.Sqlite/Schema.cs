@@ -3,7 +3,7 @@ namespace Notify.Storage.Sqlite;
 /// <summary>The tables. Times are Unix milliseconds (UTC); enums are their wire names.</summary>
 internal static class Schema
 {
-    public const int Version = 2;
+    public const int Version = 3;
 
     public const string Create = """
         CREATE TABLE IF NOT EXISTS users (
@@ -38,6 +38,15 @@ internal static class Schema
             attempt INTEGER NOT NULL DEFAULT 0);
         CREATE INDEX IF NOT EXISTS timers_due ON timers (due_at);
         CREATE INDEX IF NOT EXISTS timers_notification ON timers (notification_id);
+        CREATE INDEX IF NOT EXISTS deliveries_outbox ON deliveries (created_at) WHERE status = 'pending' AND channel != 'inApp';
+        CREATE TABLE IF NOT EXISTS attempts (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT, notification_id TEXT NOT NULL, delivery_id TEXT NOT NULL, at INTEGER NOT NULL,
+            provider TEXT NOT NULL, outcome TEXT NOT NULL, status INTEGER, reason TEXT, latency_ms REAL NOT NULL);
+        CREATE INDEX IF NOT EXISTS attempts_notification ON attempts (notification_id);
+        CREATE TABLE IF NOT EXISTS webhook_outbox (
+            id TEXT PRIMARY KEY, app_id TEXT NOT NULL, type TEXT NOT NULL, payload_json TEXT NOT NULL, created_at INTEGER NOT NULL,
+            due_at INTEGER, attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT);
+        CREATE INDEX IF NOT EXISTS webhook_outbox_due ON webhook_outbox (due_at) WHERE due_at IS NOT NULL;
         CREATE TABLE IF NOT EXISTS rule_versions (
             version TEXT PRIMARY KEY, name TEXT NOT NULL, source TEXT NOT NULL, created_at INTEGER NOT NULL) WITHOUT ROWID;
         """;
@@ -49,5 +58,7 @@ internal static class Schema
               "ALTER TABLE notifications ADD COLUMN hold_kind TEXT; ALTER TABLE notifications ADD COLUMN hold_step INTEGER NOT NULL DEFAULT 0; " +
               "ALTER TABLE timers ADD COLUMN attempt INTEGER NOT NULL DEFAULT 0; " +
               "ALTER TABLE deliveries ADD COLUMN silent INTEGER NOT NULL DEFAULT 0; ALTER TABLE deliveries ADD COLUMN attempt INTEGER NOT NULL DEFAULT 0;",
+        // 3: the attempts, webhook_outbox tables and the deliveries_outbox index are new; CREATE ... IF NOT EXISTS adds them.
+        [2] = "",
     };
 }

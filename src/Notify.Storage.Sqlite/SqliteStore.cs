@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
+using Notify.Engine.Channels;
 using Notify.Engine.Model;
 using Notify.Engine.Notifications;
 using Notify.Engine.QuietHours;
@@ -149,6 +150,26 @@ public sealed class SqliteStore : INotifyStore, IAsyncDisposable
         ReadAsync<IReadOnlyList<(string, string)>>(c => Many(c,
             "SELECT DISTINCT app_id, user_id FROM notifications WHERE status='held' AND hold_kind='device'", r => (r.GetString(0), r.GetString(1))), ct);
 
+    public Task<IReadOnlyList<PendingSend>> GetPendingSendsAsync(DateTimeOffset now, int limit, CancellationToken ct = default) =>
+        ReadAsync<IReadOnlyList<PendingSend>>(c => Many(c,
+            "SELECT d.notification_id, d.id FROM deliveries d JOIN notifications n ON n.id = d.notification_id " +
+            "WHERE d.status='pending' AND d.channel != 'inApp' AND n.status IN ('scheduled','delivered') AND n.expires_at > $1 ORDER BY d.created_at LIMIT $2",
+            r => new PendingSend(r.GetString(0), r.GetString(1)), Ms(now), limit), ct);
+
+    public Task<IReadOnlyList<WebhookOutboxItem>> GetDueWebhooksAsync(DateTimeOffset now, int limit, CancellationToken ct = default) =>
+        ReadAsync<IReadOnlyList<WebhookOutboxItem>>(c => Many(c,
+            "SELECT id, app_id, type, payload_json, created_at, due_at, attempts FROM webhook_outbox WHERE due_at IS NOT NULL AND due_at <= $1 ORDER BY due_at, id LIMIT $2",
+            r => new WebhookOutboxItem(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), Time(r, 4), Time(r, 5), r.GetInt32(6)),
+            Ms(now), limit), ct);
+
+    public Task UpdateWebhookAsync(string id, int attempts, DateTimeOffset? nextDueAt, string? lastError, CancellationToken ct = default) =>
+        _writer.WriteAsync(b => b.Execute("UPDATE webhook_outbox SET attempts=$2, due_at=$3, last_error=$4 WHERE id=$1",
+            id, attempts, nextDueAt is { } due ? Ms(due) : null, lastError), ct);
+
+    public Task<DateTimeOffset?> GetNextWebhookDueAsync(CancellationToken ct = default) =>
+        ReadAsync(c => Single(c, "SELECT MIN(due_at) FROM webhook_outbox WHERE due_at IS NOT NULL",
+            r => r.IsDBNull(0) ? (DateTimeOffset?)null : Time(r, 0)), ct);
+
     public Task SaveRuleVersionAsync(string name, string version, string source, DateTimeOffset at, CancellationToken ct = default) =>
         _writer.WriteAsync(b => b.Execute("INSERT OR IGNORE INTO rule_versions (version, name, source, created_at) VALUES ($1,$2,$3,$4)",
             version, name, source, Ms(at)), ct);
@@ -174,7 +195,10 @@ public sealed class SqliteStore : INotifyStore, IAsyncDisposable
         var deliveries = Many(c, $"SELECT {DeliveryColumns} FROM deliveries d WHERE d.notification_id=$1 ORDER BY d.id", r => ReadDelivery(r), n.Id);
         var trace = Many(c, "SELECT entries_json FROM trace WHERE notification_id=$1 ORDER BY seq",
             r => JsonSerializer.Deserialize<List<TraceEntry>>(r.GetString(0), EngineJson.Options)!, n.Id).SelectMany(t => t).ToList();
-        return new NotificationDetails(n, deliveries, trace, response);
+        var attempts = Many(c, "SELECT delivery_id, at, provider, outcome, status, reason, latency_ms FROM attempts WHERE notification_id=$1 ORDER BY seq",
+            r => new SendAttempt(r.GetString(0), Time(r, 1), r.GetString(2), Names.TryParse<SendOutcome>(r.GetString(3), out var o) ? o : SendOutcome.Transient,
+                r.IsDBNull(4) ? null : r.GetInt32(4), Str(r, 5), TimeSpan.FromMilliseconds(r.GetDouble(6))), n.Id);
+        return new NotificationDetails(n, deliveries, trace, response) { Attempts = attempts };
     }
 
     /// <summary>

@@ -14,6 +14,10 @@ public sealed record DecisionInput(Notification Notification, User User, IReadOn
     /// <summary>The step whose <c>defer: for</c> is over: it is sent now instead of deferred again.</summary>
     public int? DeferralOver { get; init; }
 
+    /// <summary>Push providers with an adapter (<c>fcm</c>, <c>apns</c>); a device registered with another is passed
+    /// over for push. Null means any.</summary>
+    public IReadOnlySet<string>? PushProviders { get; init; }
+
     /// <summary>A repeat of the last step (the rule's <c>repeat</c>): devices that have it are not passed over.</summary>
     public bool IsRepeat { get; init; }
 

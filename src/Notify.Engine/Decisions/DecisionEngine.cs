@@ -143,6 +143,11 @@ public static class DecisionEngine
             var id = device.Device.Id;
             if (!input.IsRepeat && input.AlreadyReached.Contains((id, alt.Via))) { trace(i, id, $"{label}: passed over {Label(device)}, it already has it"); continue; }
             if (alt.Via == Channel.Push && device.Device.Push is null) { trace(i, id, $"{label}: passed over {Label(device)}, no push token"); continue; }
+            if (alt.Via == Channel.Push && input.PushProviders is { } providers && !providers.Contains(device.Device.Push!.Provider))
+            {
+                trace(i, id, $"{label}: passed over {Label(device)}, push provider {device.Device.Push.Provider} is not configured");
+                continue;
+            }
             if (alt.Where is { } where && !where.Evaluate(ConditionContext.WithDevice(vars, device, input.Now, input.Rule.Regions), out var whereError))
             {
                 trace(i, id, whereError is null ? $"{label}: passed over {Label(device)}, 'where' {where} is false" : $"{label}: passed over {Label(device)}, 'where' failed: {whereError}");

@@ -50,4 +50,16 @@ public sealed record TraceEntry(DateTimeOffset At, int? Step, string? DeviceId, 
 
 /// <summary>A notification with everything that happened to it.</summary>
 public sealed record NotificationDetails(Notification Notification, IReadOnlyList<Delivery> Deliveries,
-    IReadOnlyList<TraceEntry> Trace, string? ResponseJson);
+    IReadOnlyList<TraceEntry> Trace, string? ResponseJson)
+{
+    /// <summary>Every call to a push or email provider for its deliveries, oldest first.</summary>
+    public IReadOnlyList<SendAttempt> Attempts { get; init; } = [];
+}
+
+/// <summary>One call to a provider (FCM, APNs, SMTP) for one delivery, as it ended.</summary>
+/// <param name="Provider"><c>fcm</c>, <c>apns</c> or <c>email</c>.</param>
+/// <param name="Status">The provider's status code (HTTP, SMTP), null when no reply came (timeout, open circuit).</param>
+/// <param name="Reason">The provider's reason, or why no call was made.</param>
+/// <param name="Latency">How long the call took.</param>
+public sealed record SendAttempt(string DeliveryId, DateTimeOffset At, string Provider, Channels.SendOutcome Outcome, int? Status,
+    string? Reason, TimeSpan Latency);

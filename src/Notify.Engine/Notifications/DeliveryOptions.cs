@@ -16,4 +16,11 @@ public sealed class DeliveryOptions
 
     /// <summary>Channels with an adapter; in-app is always on, push and email when configured.</summary>
     public HashSet<Channel> EnabledChannels { get; } = [Channel.InApp];
+
+    /// <summary>Push providers with an adapter (<c>fcm</c>, <c>apns</c>); set by the host from <c>Channels</c>.</summary>
+    public HashSet<string> PushProviders { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Apps with a delivery-status webhook; only their changes write webhook events. Set by the host from
+    /// <c>Webhooks</c>.</summary>
+    public HashSet<string> WebhookApps { get; } = new(StringComparer.Ordinal);
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Notify.Engine.Channels;
 using Notify.Engine.Decisions;
 using Notify.Engine.Devices;
 using Notify.Engine.Model;
@@ -16,7 +17,7 @@ namespace Notify.Engine.Notifications;
 /// with effect. Work on one notification is serialized; different notifications run in parallel.
 /// </summary>
 public sealed partial class DeliveryWorkflow(INotifyStore store, RuleSet rules, DeviceStateTracker devices, IRealtimeSender realtime,
-    TimerSchedule schedule, DeliveryOptions options, NotifyMetrics metrics, TimeProvider time, ILogger<DeliveryWorkflow> logger)
+    DispatchQueue dispatch, TimerSchedule schedule, DeliveryOptions options, NotifyMetrics metrics, TimeProvider time, ILogger<DeliveryWorkflow> logger)
 {
     private readonly KeyedLock _locks = new();
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(string AppId, string UserId), byte> _deviceHolds = new();
@@ -58,7 +59,10 @@ public sealed partial class DeliveryWorkflow(INotifyStore store, RuleSet rules, 
         };
 
         var snapshots = devices.Snapshots(await store.GetDevicesAsync(appId, user.Id, ct));
-        var decision = DecisionEngine.Decide(new DecisionInput(notification, user, snapshots, rule, 0, [], options.EnabledChannels, now));
+        var decision = DecisionEngine.Decide(new DecisionInput(notification, user, snapshots, rule, 0, [], options.EnabledChannels, now)
+        {
+            PushProviders = options.PushProviders,
+        });
         var change = new NotificationChange(notification.Id);
         var sends = new List<Send>();
         notification = ApplyDecision(notification, decision, change, sends, now, isFollowUp: false);
@@ -73,7 +77,7 @@ public sealed partial class DeliveryWorkflow(INotifyStore store, RuleSet rules, 
         var first = decision.Targets.FirstOrDefault();
         var result = new NotifyResult(notification.Id, notification.Status, new DecisionSummary(
             first?.Device.Id, decision.Channel,
-            notification.Status == NotificationStatus.Delivered ? now : decision.Hold?.Until is { } until && until < notification.ExpiresAt ? until : null,
+            decision.Found ? now : decision.Hold?.Until is { } until && until < notification.ExpiresAt ? until : null,
             decision.Reason));
         change.Insert = notification;
         change.IdempotentSince = now - options.IdempotencyWindow;
@@ -103,6 +107,7 @@ public sealed partial class DeliveryWorkflow(INotifyStore store, RuleSet rules, 
         var change = Finish(details, action.ToStatus(), reason, device.Id,
             $"{Names.Of(action)} on {device.Name ?? device.Id}; follow-ups cancelled", sends, now);
         change.Update = change.Update! with { AcknowledgedAt = now, AcknowledgedBy = device.Id };
+        AddEvent(change, n, WebhookEventTypes.Seen, now, new() { ["action"] = Names.Of(action), ["deviceId"] = device.Id });
         var commit = await store.CommitAsync([change], ct);
         await AfterCommitAsync([change], sends, commit, ct);
         return new AckOutcome.Done(n.Id, change.Update.Status);
@@ -133,6 +138,7 @@ public sealed partial class DeliveryWorkflow(INotifyStore store, RuleSet rules, 
         {
             change = Finish(details!, NotificationStatus.Expired, "expired", null, $"expired (TTL ended {n!.ExpiresAt:O}) before anyone saw it", sends, now);
             change.DeletedTimers.Add(timer.Id);
+            AddEvent(change, n, WebhookEventTypes.Expired, now);
         }
         else
         {
@@ -191,9 +197,10 @@ public sealed partial class DeliveryWorkflow(INotifyStore store, RuleSet rules, 
             return;
         }
         var snapshots = devices.Snapshots(await store.GetDevicesAsync(n.AppId, n.UserId, ct));
-        var reached = details.Deliveries.Where(d => d.DeviceId is not null).Select(d => (d.DeviceId!, d.Channel)).ToHashSet();
+        var reached = details.Deliveries.Where(d => d.DeviceId is not null && d.Status != DeliveryStatus.Failed).Select(d => (d.DeviceId!, d.Channel)).ToHashSet();
         var decision = DecisionEngine.Decide(new DecisionInput(n, user, snapshots, rule, fromStep, reached, options.EnabledChannels, now)
         {
+            PushProviders = options.PushProviders,
             DeferralOver = deferralOver,
             IsRepeat = attempt > 0,
         });
@@ -224,6 +231,7 @@ public sealed partial class DeliveryWorkflow(INotifyStore store, RuleSet rules, 
             var change = new NotificationChange(n.Id);
             change.DeliveryUpdates.Add(new DeliveryUpdate(delivery.Id, DeliveryStatus.Sent, now, "sent when the device connected"));
             change.Trace.Add(new TraceEntry(now, delivery.Step, deviceId, "device connected: sent in-app"));
+            AddEvent(change, n, WebhookEventTypes.Delivered, now, DeliveryFields(delivery));
             if (n.Status == NotificationStatus.Scheduled)
             {
                 change.Update = n with { Status = NotificationStatus.Delivered };
@@ -254,7 +262,11 @@ public sealed partial class DeliveryWorkflow(INotifyStore store, RuleSet rules, 
         }
         if (!decision.Found)
         {
-            if (!isFollowUp) return n with { Status = NotificationStatus.Failed };
+            if (!isFollowUp)
+            {
+                AddEvent(change, n, WebhookEventTypes.Failed, now, new() { ["reason"] = decision.Reason });
+                return n with { Status = NotificationStatus.Failed };
+            }
             return n.Status == NotificationStatus.Held
                 ? n with { Status = n.Step >= 0 ? NotificationStatus.Delivered : NotificationStatus.Failed, Hold = null }
                 : n;
@@ -263,7 +275,28 @@ public sealed partial class DeliveryWorkflow(INotifyStore store, RuleSet rules, 
         var step = decision.Step!.Value;
         var anySent = false;
         var message = new NotificationMessage(NotificationPayload.From(n, decision.Silent, attempt));
-        foreach (var target in decision.Targets)
+        if (isFollowUp && (step != n.Step || attempt > 0))
+            AddEvent(change, n, WebhookEventTypes.Escalated, now, new()
+            {
+                ["fromStep"] = n.Step >= 0 ? n.Step + 1 : null, ["toStep"] = step + 1, ["channel"] = Names.Of(decision.Channel!.Value),
+                ["repeat"] = attempt > 0 ? attempt : null,
+            });
+        if (decision.Channel != Channel.InApp)
+        {
+            // Push and email go through the dispatcher: the pending delivery is the durable record of the send to make.
+            foreach (var (deviceId, provider) in decision.ToUser ? [(null, "email")] : decision.Targets.Select(t => ((string?)t.Device.Id, t.Device.Push!.Provider)))
+            {
+                var queued = new Delivery(Ids.New("dlv", now), n.Id, step, deviceId, decision.Channel!.Value, DeliveryStatus.Pending, now, null,
+                    (decision.Silent ? "silent; " : "") + (attempt > 0 ? $"repeat {attempt}; " : "") + $"queued for {provider}")
+                {
+                    Silent = decision.Silent,
+                    Attempt = attempt,
+                };
+                change.NewDeliveries.Add(queued);
+                sends.Add(new Send(n.Id, deviceId, null, null, new SendJob(n.Id, queued.Id)));
+            }
+        }
+        else foreach (var target in decision.Targets)
         {
             var online = realtime.IsConnected(target.Device.Id);
             var reason = (decision.Silent ? "silent; " : "") + (attempt > 0 ? $"repeat {attempt}; " : "") + (online ? "" : "device offline: sent when it connects");
@@ -274,7 +307,11 @@ public sealed partial class DeliveryWorkflow(INotifyStore store, RuleSet rules, 
                 Attempt = attempt,
             };
             change.NewDeliveries.Add(delivery);
-            if (online) sends.Add(new Send(n.Id, target.Device.Id, message, delivery.Id));
+            if (online)
+            {
+                sends.Add(new Send(n.Id, target.Device.Id, message, delivery.Id));
+                AddEvent(change, n, WebhookEventTypes.Delivered, now, DeliveryFields(delivery));
+            }
             anySent |= online;
         }
         var rule = rules.FindVersion(n.RuleVersion);
@@ -304,6 +341,7 @@ public sealed partial class DeliveryWorkflow(INotifyStore store, RuleSet rules, 
             {
                 change.DeliveryUpdates.Add(new DeliveryUpdate(d.Id, DeliveryStatus.Cleared, d.SentAt, clearReason));
                 if (d.Channel == Channel.InApp && d.DeviceId is not null) sends.Add(new Send(n.Id, d.DeviceId, new ClearMessage(n.Id, clearReason), null));
+                if (d.Channel == Channel.Push && d.DeviceId is not null) sends.Add(new Send(n.Id, d.DeviceId, null, null, new ClearJob(n.Id, d.Id, d.DeviceId, clearReason)));
             }
             else if (d.Status == DeliveryStatus.Pending)
                 change.DeliveryUpdates.Add(new DeliveryUpdate(d.Id, DeliveryStatus.Dropped, null, clearReason));
@@ -323,17 +361,23 @@ public sealed partial class DeliveryWorkflow(INotifyStore store, RuleSet rules, 
             if (change.DeleteAllTimers) schedule.CancelNotification(change.NotificationId);
             else if (change.NewTimers.Count > 0) schedule.Add(change.NewTimers);
         }
+        if (changes.Any(c => c.Events.Count > 0 && commit.Skipped?.Contains(c.NotificationId) != true)) dispatch.WebhooksAdded();
         foreach (var send in sends)
         {
             if (commit.Skipped?.Contains(send.NotificationId) == true) continue;
+            if (send.Job is { } job)
+            {
+                dispatch.Enqueue(job);
+                continue;
+            }
             try
             {
-                await realtime.SendAsync(send.DeviceId, send.Message, send.EventId, ct);
+                await realtime.SendAsync(send.DeviceId!, send.Message!, send.EventId, ct);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 // The delivery is stored; the device gets it when it reconnects.
-                LogSendFailed(e, send.DeviceId);
+                LogSendFailed(e, send.DeviceId!);
             }
         }
 
@@ -356,7 +400,8 @@ public sealed partial class DeliveryWorkflow(INotifyStore store, RuleSet rules, 
     }
 
     /// <summary>A message to send once the change that caused it is durable.</summary>
-    private sealed record Send(string NotificationId, string DeviceId, ServerMessage Message, string? EventId);
+    /// <remarks>Either a realtime <see cref="Message"/> to a device, or a <see cref="Job"/> for the channel dispatcher.</remarks>
+    private sealed record Send(string NotificationId, string? DeviceId, ServerMessage? Message, string? EventId, DispatchJob? Job = null);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Sending to device {DeviceId} failed; it is re-sent when the device reconnects")]
     private partial void LogSendFailed(Exception e, string deviceId);

@@ -49,6 +49,18 @@ public interface INotifyStore
     /// <summary>Timers due before <paramref name="before"/>, earliest first.</summary>
     Task<IReadOnlyList<TimerRecord>> GetTimersDueBeforeAsync(DateTimeOffset before, int limit, CancellationToken ct = default);
 
+    /// <summary>Push and email deliveries still pending for notifications that are open and not expired at
+    /// <paramref name="now"/>: what the channel dispatcher sends after a restart.</summary>
+    Task<IReadOnlyList<Channels.PendingSend>> GetPendingSendsAsync(DateTimeOffset now, int limit, CancellationToken ct = default);
+
+    /// <summary>Webhook events due to be posted at <paramref name="now"/>, oldest first.</summary>
+    Task<IReadOnlyList<Channels.WebhookOutboxItem>> GetDueWebhooksAsync(DateTimeOffset now, int limit, CancellationToken ct = default);
+    /// <summary>Records a post of a webhook event: <paramref name="nextDueAt"/> null means done (delivered, or given up
+    /// after the last attempt with <paramref name="lastError"/>).</summary>
+    Task UpdateWebhookAsync(string id, int attempts, DateTimeOffset? nextDueAt, string? lastError, CancellationToken ct = default);
+    /// <summary>The earliest due time of an undelivered webhook event, if any.</summary>
+    Task<DateTimeOffset?> GetNextWebhookDueAsync(CancellationToken ct = default);
+
     /// <summary>Keeps a rule version's source so follow-ups of old notifications survive a restart.</summary>
     Task SaveRuleVersionAsync(string name, string version, string source, DateTimeOffset at, CancellationToken ct = default);
     Task<string?> GetRuleVersionSourceAsync(string version, CancellationToken ct = default);
@@ -92,6 +104,10 @@ public sealed class NotificationChange(string notificationId)
     public List<string> DeletedTimers { get; } = [];
     /// <summary>Deletes every timer of the notification (it is final).</summary>
     public bool DeleteAllTimers { get; set; }
+    /// <summary>Provider calls made for its deliveries.</summary>
+    public List<SendAttempt> Attempts { get; } = [];
+    /// <summary>Delivery-status events for the app's webhook, put in the outbox with the change.</summary>
+    public List<Channels.WebhookEvent> Events { get; } = [];
 }
 
 public sealed record DeliveryUpdate(string DeliveryId, DeliveryStatus Status, DateTimeOffset? SentAt, string? Reason);

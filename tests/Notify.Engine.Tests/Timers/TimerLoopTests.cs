@@ -101,6 +101,10 @@ public class TimerLoopTests
         public Task<IReadOnlyList<(string AppId, string UserId)>> GetUsersWithDeviceHoldsAsync(CancellationToken ct = default) => throw new NotSupportedException();
         public Task SaveRuleVersionAsync(string name, string version, string source, DateTimeOffset at, CancellationToken ct = default) => throw new NotSupportedException();
         public Task<string?> GetRuleVersionSourceAsync(string version, CancellationToken ct = default) => throw new NotSupportedException();
+        public Task<IReadOnlyList<Notify.Engine.Channels.PendingSend>> GetPendingSendsAsync(DateTimeOffset now, int limit, CancellationToken ct = default) => throw new NotSupportedException();
+        public Task<IReadOnlyList<Notify.Engine.Channels.WebhookOutboxItem>> GetDueWebhooksAsync(DateTimeOffset now, int limit, CancellationToken ct = default) => throw new NotSupportedException();
+        public Task UpdateWebhookAsync(string id, int attempts, DateTimeOffset? nextDueAt, string? lastError, CancellationToken ct = default) => throw new NotSupportedException();
+        public Task<DateTimeOffset?> GetNextWebhookDueAsync(CancellationToken ct = default) => throw new NotSupportedException();
         public Task<bool> PingAsync(CancellationToken ct = default) => Task.FromResult(true);
     }
 }
