@@ -52,8 +52,12 @@ public sealed partial class WebhookDispatcher(INotifyStore store, DispatchQueue 
     public async Task<int> PostDueAsync(CancellationToken ct)
     {
         var due = await store.GetDueWebhooksAsync(time.GetUtcNow(), BatchSize, ct);
-        await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = options.MaxConcurrency, CancellationToken = ct },
-            async (item, token) => await PostAsync(item, token));
+        // Apps in parallel; one app's events in order (oldest first), so a receiver sees delivered before seen.
+        await Parallel.ForEachAsync(due.GroupBy(e => e.AppId), new ParallelOptions { MaxDegreeOfParallelism = options.MaxConcurrency, CancellationToken = ct },
+            async (events, token) =>
+            {
+                foreach (var item in events) await PostAsync(item, token);
+            });
         return due.Count;
     }
 

@@ -31,7 +31,7 @@ public sealed class WebhookDeliveryOptions
     /// <summary>How long a post may take (default 10 s); longer counts as a failure and is retried.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Posts in flight at once (default 8).</summary>
+    /// <summary>Apps posted to at once (default 8); one app's events go one at a time, oldest first.</summary>
     [Range(1, 1000)]
     public int MaxConcurrency { get; set; } = 8;
 

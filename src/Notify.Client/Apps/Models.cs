@@ -133,6 +133,34 @@ public sealed record NotificationDetails
 
     /// <summary>Why the engine did what it did, oldest first.</summary>
     public IReadOnlyList<TraceEntry> Trace { get; init; } = [];
+
+    /// <summary>Every call to a push or email provider, oldest first.</summary>
+    public IReadOnlyList<SendAttempt> Attempts { get; init; } = [];
+}
+
+/// <summary>One call to a provider (FCM, APNs, SMTP) for a delivery.</summary>
+public sealed record SendAttempt
+{
+    /// <summary>The delivery it was for.</summary>
+    public string DeliveryId { get; init; } = "";
+
+    /// <summary>When the call ended.</summary>
+    public DateTimeOffset At { get; init; }
+
+    /// <summary><c>fcm</c>, <c>apns</c> or <c>email</c>.</summary>
+    public string Provider { get; init; } = "";
+
+    /// <summary><c>sent</c>, <c>tokenInvalid</c>, <c>rejected</c>, <c>transient</c> or <c>misconfigured</c>.</summary>
+    public string Outcome { get; init; } = "";
+
+    /// <summary>The provider's status code (HTTP, SMTP), if it answered.</summary>
+    public int? Status { get; init; }
+
+    /// <summary>The provider's reason, or why no call was made.</summary>
+    public string? Reason { get; init; }
+
+    /// <summary>How long the call took, in milliseconds.</summary>
+    public double LatencyMs { get; init; }
 }
 
 /// <summary>One send of a notification to one device (or the user's address) over one channel.</summary>

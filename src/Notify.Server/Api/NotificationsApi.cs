@@ -112,13 +112,18 @@ public static partial class NotificationsApi
     public sealed record NotificationView(string Id, string UserId, string Category, string? Title, string? Body, JsonObject? Data,
         Priority Priority, NotificationStatus Status, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, string RuleName, string RuleVersion,
         int Step, string? CollapseKey, string? IdempotencyKey, DateTimeOffset? AcknowledgedAt, string? AcknowledgedBy,
-        IReadOnlyList<Delivery> Deliveries, IReadOnlyList<TraceEntry> Trace)
+        IReadOnlyList<Delivery> Deliveries, IReadOnlyList<TraceEntry> Trace, IReadOnlyList<AttemptView> Attempts)
     {
         public static NotificationView From(NotificationDetails d)
         {
             var n = d.Notification;
             return new(n.Id, n.UserId, n.Category, n.Title, n.Body, n.Data, n.Priority, n.Status, n.CreatedAt, n.ExpiresAt, n.RuleName,
-                n.RuleVersion, n.Step, n.CollapseKey, n.IdempotencyKey, n.AcknowledgedAt, n.AcknowledgedBy, d.Deliveries, d.Trace);
+                n.RuleVersion, n.Step, n.CollapseKey, n.IdempotencyKey, n.AcknowledgedAt, n.AcknowledgedBy, d.Deliveries, d.Trace,
+                [.. d.Attempts.Select(a => new AttemptView(a.DeliveryId, a.At, a.Provider, Names.Of(a.Outcome), a.Status, a.Reason,
+                    Math.Round(a.Latency.TotalMilliseconds, 3)))]);
         }
     }
+
+    /// <summary>One provider call, as the notification shows it.</summary>
+    public sealed record AttemptView(string DeliveryId, DateTimeOffset At, string Provider, string Outcome, int? Status, string? Reason, double LatencyMs);
 }

@@ -24,9 +24,34 @@ public static class ChannelServices
             sp.GetRequiredService<ILogger<ChannelDispatcher>>()));
         services.AddHostedService<ChannelDispatchService>();
 
-        // Delivery-status webhooks: Webhooks:{appId}:Url and :Secret.
+        // Delivery-status webhooks: Webhooks:{appId}:Url and :Secret, read when the host starts (tests set them late).
+        services.AddSingleton<IReadOnlyDictionary<string, WebhookTarget>>(sp => ReadWebhooks(sp.GetRequiredService<IConfiguration>()));
+        services.AddOptions<WebhookDeliveryOptions>().BindConfiguration("Channels:Webhooks").ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton(sp => new WebhookDispatcher(sp.GetRequiredService<INotifyStore>(), sp.GetRequiredService<DispatchQueue>(),
+            sp.GetRequiredService<IReadOnlyDictionary<string, WebhookTarget>>(),
+            sp.GetRequiredService<IOptions<WebhookDeliveryOptions>>().Value,
+            new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = Timeout.InfiniteTimeSpan },
+            sp.GetRequiredService<NotifyMetrics>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<WebhookDispatcher>>()));
+        services.AddHostedService<WebhookService>();
+
+        services.AddOptions<DeliveryOptions>().PostConfigure<IServiceProvider>((o, sp) =>
+        {
+            foreach (var app in sp.GetRequiredService<IReadOnlyDictionary<string, WebhookTarget>>().Keys) o.WebhookApps.Add(app);
+            foreach (var push in sp.GetServices<IPushProvider>())
+            {
+                o.PushProviders.Add(push.Name);
+                o.EnabledChannels.Add(Channel.Push);
+            }
+            if (sp.GetService<IEmailSender>() is not null) o.EnabledChannels.Add(Channel.Email);
+        });
+        services.AddHealthChecks().AddCheck<ChannelHealthCheck>("channels", tags: ["ready"]);
+        return builder;
+    }
+
+    private static Dictionary<string, WebhookTarget> ReadWebhooks(IConfiguration configuration)
+    {
         var targets = new Dictionary<string, WebhookTarget>(StringComparer.Ordinal);
-        foreach (var app in builder.Configuration.GetSection("Webhooks").GetChildren())
+        foreach (var app in configuration.GetSection("Webhooks").GetChildren())
         {
             var target = app.Get<WebhookTarget>() ?? new WebhookTarget();
             var problems = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
@@ -37,25 +62,7 @@ public static class ChannelServices
                      string.Join(" ", problems.Select(p => p.ErrorMessage))]);
             targets[app.Key] = target;
         }
-        services.AddOptions<WebhookDeliveryOptions>().BindConfiguration("Channels:Webhooks").ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton(sp => new WebhookDispatcher(sp.GetRequiredService<INotifyStore>(), sp.GetRequiredService<DispatchQueue>(), targets,
-            sp.GetRequiredService<IOptions<WebhookDeliveryOptions>>().Value,
-            new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = Timeout.InfiniteTimeSpan },
-            sp.GetRequiredService<NotifyMetrics>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<WebhookDispatcher>>()));
-        services.AddHostedService<WebhookService>();
-
-        services.AddOptions<DeliveryOptions>().PostConfigure<IServiceProvider>((o, sp) =>
-        {
-            foreach (var app in targets.Keys) o.WebhookApps.Add(app);
-            foreach (var push in sp.GetServices<IPushProvider>())
-            {
-                o.PushProviders.Add(push.Name);
-                o.EnabledChannels.Add(Channel.Push);
-            }
-            if (sp.GetService<IEmailSender>() is not null) o.EnabledChannels.Add(Channel.Email);
-        });
-        services.AddHealthChecks().AddCheck<ChannelHealthCheck>("channels", tags: ["ready"]);
-        return builder;
+        return targets;
     }
 }
 

@@ -101,6 +101,17 @@ public sealed class NotifyTestServer : IAsyncDisposable
         return (long)cmd.ExecuteScalar()!;
     }
 
+    /// <summary>Reads one value from the real database file.</summary>
+    public object? Scalar(string sql)
+    {
+        using var connection = new SqliteConnection($"Data Source={DatabasePath};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = sql;
+        var value = cmd.ExecuteScalar();
+        return value is DBNull ? null : value;
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _factory.DisposeAsync();

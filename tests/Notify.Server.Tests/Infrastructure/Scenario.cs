@@ -69,4 +69,16 @@ public static class Waits
 {
     /// <summary>A deadline for awaiting a signal; never a sleep. Generous, because CI shares two cores.</summary>
     public static CancellationToken Deadline(int seconds = 20) => new CancellationTokenSource(TimeSpan.FromSeconds(seconds)).Token;
+
+    /// <summary>Awaits a condition on state another thread writes (a database row) by checking it often until the deadline;
+    /// for what no signal announces. The fake clock does not move meanwhile.</summary>
+    public static async Task UntilAsync(Func<bool> condition, string what, int seconds = 20)
+    {
+        var deadline = Deadline(seconds);
+        while (!condition())
+        {
+            if (deadline.IsCancellationRequested) throw new TimeoutException($"Still waiting for {what} after {seconds} s.");
+            await Task.Delay(10, CancellationToken.None);
+        }
+    }
 }
