@@ -24,6 +24,10 @@ internal sealed class FcmTokenEndpoint(TimeProvider time, Func<Uri> tokenUri)
     public const string GrantType = "urn:ietf:params:oauth:grant-type:jwt-bearer";
     private static readonly string[] AcceptedScopes = ["https://www.googleapis.com/auth/firebase.messaging", "https://www.googleapis.com/auth/cloud-platform"];
 
+    // Google accepts its own token URLs as the assertion's audience (Google.Apis.Auth always signs for the first),
+    // and the loopback also accepts its own address, which is what the file's token_uri says.
+    private static readonly string[] GoogleAudiences = ["https://oauth2.googleapis.com/token", "https://www.googleapis.com/oauth2/v4/token", "https://accounts.google.com/o/oauth2/token"];
+
     private readonly ConcurrentDictionary<string, FcmServiceAccount> _accounts = new();
     private readonly ConcurrentDictionary<string, (DateTimeOffset ExpiresAt, string ClientEmail)> _issued = new();
     private readonly ConcurrentQueue<FcmTokenRequest> _requests = new();
@@ -107,8 +111,8 @@ internal sealed class FcmTokenEndpoint(TimeProvider time, Func<Uri> tokenUri)
             if (!rsa.VerifyData(Encoding.ASCII.GetBytes(parts[0] + "." + parts[1]), Base64Url(parts[2]), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1))
                 return (400, "invalid_grant", "Invalid JWT Signature.");
         }
-        if (claims.Aud != tokenUri().ToString())
-            return (400, "invalid_grant", $"Invalid JWT: Failed audience check. The right audience is {tokenUri()}");
+        if (claims.Aud is null || (claims.Aud != tokenUri().ToString() && !GoogleAudiences.Contains(claims.Aud)))
+            return (400, "invalid_grant", $"Invalid JWT: Failed audience check. The right audience is {GoogleAudiences[0]} or {tokenUri()}");
         if (claims.Scope is null || !claims.Scope.Split(' ').Any(AcceptedScopes.Contains))
             return (400, "invalid_scope", "Invalid OAuth scope or ID token audience provided.");
         var nowSeconds = now.ToUnixTimeSeconds();
