@@ -162,6 +162,7 @@ public sealed class FcmLoopbackServer : IAsyncDisposable
         InterlockedMax(ref _maxInFlight, inFlight);
         Interlocked.Increment(ref _arrived);
         Notify();
+        var counted = true;
         try
         {
             using var reader = new StreamReader(context.Request.Body);
@@ -179,6 +180,11 @@ public sealed class FcmLoopbackServer : IAsyncDisposable
             var reply = Decide(context.Request, projectId, bearer, parsed);
             _requests.Enqueue(new FcmReceivedRequest(projectId, headers, body, parsed?["message"] as JsonObject, bearer, now, reply.Status, reply.Body));
 
+            // Out of flight before the client can see the reply, so a client that keeps its own cap is never
+            // counted twice here while it sends the next request.
+            Interlocked.Decrement(ref _inFlight);
+            counted = false;
+            Notify();
             context.Response.StatusCode = reply.Status;
             context.Response.ContentType = "application/json; charset=UTF-8";
             if (reply.RetryAfter is not null) context.Response.Headers.RetryAfter = reply.RetryAfter;
@@ -187,8 +193,11 @@ public sealed class FcmLoopbackServer : IAsyncDisposable
         }
         finally
         {
-            Interlocked.Decrement(ref _inFlight);
-            Notify();
+            if (counted)
+            {
+                Interlocked.Decrement(ref _inFlight);
+                Notify();
+            }
         }
     }
 
