@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
+using Notify.Channels.Apns;
+using Notify.Channels.Fcm;
 using Notify.Channels.Webhooks;
 using Notify.Engine.Channels;
 using Notify.Engine.Model;
@@ -18,8 +20,10 @@ public static class ChannelServices
         services.AddSingleton<DispatchQueue>();
         services.AddSingleton<ChannelHealth>();
         services.AddOptions<DispatchOptions>().BindConfiguration("Channels:Dispatch").ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton(sp => ConfiguredChannels.Create(sp));
         services.AddSingleton(sp => new ChannelDispatcher(sp.GetRequiredService<DeliveryWorkflow>(), sp.GetRequiredService<INotifyStore>(),
-            sp.GetRequiredService<DispatchQueue>(), sp.GetServices<IPushProvider>(), sp.GetService<IEmailSender>(), sp.GetRequiredService<ChannelHealth>(),
+            sp.GetRequiredService<DispatchQueue>(), sp.GetRequiredService<ConfiguredChannels>().Push, sp.GetRequiredService<ConfiguredChannels>().Email,
+            sp.GetRequiredService<ChannelHealth>(),
             sp.GetRequiredService<IOptions<DispatchOptions>>().Value, sp.GetRequiredService<NotifyMetrics>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<ChannelDispatcher>>()));
         services.AddHostedService<ChannelDispatchService>();
@@ -37,12 +41,13 @@ public static class ChannelServices
         services.AddOptions<DeliveryOptions>().PostConfigure<IServiceProvider>((o, sp) =>
         {
             foreach (var app in sp.GetRequiredService<IReadOnlyDictionary<string, WebhookTarget>>().Keys) o.WebhookApps.Add(app);
-            foreach (var push in sp.GetServices<IPushProvider>())
+            var channels = sp.GetRequiredService<ConfiguredChannels>();
+            foreach (var push in channels.Push)
             {
                 o.PushProviders.Add(push.Name);
                 o.EnabledChannels.Add(Channel.Push);
             }
-            if (sp.GetService<IEmailSender>() is not null) o.EnabledChannels.Add(Channel.Email);
+            if (channels.Email is not null) o.EnabledChannels.Add(Channel.Email);
         });
         services.AddHealthChecks().AddCheck<ChannelHealthCheck>("channels", tags: ["ready"]);
         return builder;
@@ -63,6 +68,47 @@ public static class ChannelServices
             targets[app.Key] = target;
         }
         return targets;
+    }
+}
+
+/// <summary>
+/// The adapters this process has, read from configuration when the host starts: each channel is on when its section
+/// has a value (<c>Channels:Fcm:ServiceAccountFile</c>, <c>Channels:Apns:KeyId</c>, <c>Channels:Email:Host</c>), and a
+/// section that is there but wrong stops the start with every problem named.
+/// </summary>
+public sealed class ConfiguredChannels(IReadOnlyList<IPushProvider> push, IEmailSender? email) : IDisposable
+{
+    public IReadOnlyList<IPushProvider> Push { get; } = push;
+    public IEmailSender? Email { get; } = email;
+
+    public static ConfiguredChannels Create(IServiceProvider sp)
+    {
+        var config = sp.GetRequiredService<IConfiguration>();
+        var env = sp.GetRequiredService<IHostEnvironment>();
+        var time = sp.GetRequiredService<TimeProvider>();
+        var push = new List<IPushProvider>();
+
+        var fcm = config.GetSection(FcmOptions.SectionName);
+        if (fcm.GetChildren().Any(c => c.Value is { Length: > 0 }))
+        {
+            var options = fcm.Get<FcmOptions>() ?? new FcmOptions();
+            if (options.ServiceAccountFile is { Length: > 0 } file) options.ServiceAccountFile = ContentRoot.Under(env, file);
+            push.Add(new FcmProvider(options, time, sp.GetRequiredService<ILogger<FcmProvider>>()));
+        }
+        var apns = config.GetSection(ApnsOptions.Section);
+        if (apns.GetChildren().Any(c => c.Value is { Length: > 0 }))
+        {
+            var options = apns.Get<ApnsOptions>() ?? new ApnsOptions();
+            if (options.PrivateKeyFile is { Length: > 0 } file) options.PrivateKeyFile = ContentRoot.Under(env, file);
+            push.Add(new ApnsProvider(options, time, sp.GetRequiredService<ILogger<ApnsProvider>>()));
+        }
+        return new ConfiguredChannels(push, null);
+    }
+
+    public void Dispose()
+    {
+        foreach (var p in Push.OfType<IDisposable>()) p.Dispose();
+        (Email as IDisposable)?.Dispose();
     }
 }
 

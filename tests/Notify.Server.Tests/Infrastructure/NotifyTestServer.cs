@@ -40,9 +40,11 @@ public sealed class NotifyTestServer : IAsyncDisposable
 
     /// <param name="directory">A folder to reuse (its database and <c>rules/</c>), e.g. to restart on the same data; the caller
     /// owns it and it is not deleted. Without it, a new temp folder is made and deleted at the end.</param>
+    /// <param name="time">A clock to share with loopback provider servers (they check token ages against it).</param>
     public NotifyTestServer(IDictionary<string, string?>? settings = null, IDictionary<string, string>? rules = null, string environment = "Testing",
-        string? directory = null)
+        string? directory = null, FakeTimeProvider? time = null)
     {
+        Time = time ?? NewClock();
         _ownsDirectory = directory is null;
         Directory = directory ?? System.IO.Directory.CreateTempSubdirectory("notify-test-").FullName;
         var rulesDir = Path.Combine(Directory, "rules");
@@ -70,7 +72,10 @@ public sealed class NotifyTestServer : IAsyncDisposable
         BaseAddress = _factory.ClientOptions.BaseAddress;
     }
 
-    public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 27, 9, 0, 0, TimeSpan.Zero));
+    public FakeTimeProvider Time { get; }
+
+    /// <summary>The fake clock every test server starts at.</summary>
+    public static FakeTimeProvider NewClock() => new(new DateTimeOffset(2026, 11, 27, 9, 0, 0, TimeSpan.Zero));
 
     public string Directory { get; }
 
