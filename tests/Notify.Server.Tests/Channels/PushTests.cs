@@ -35,7 +35,7 @@ public sealed class PushTests : IAsyncLifetime
         _apns = await ApnsLoopbackServer.StartAsync(_time);
         var account = _fcm.CreateServiceAccount(_secrets, "notify-test");
         var key = _apns.CreateKey(_secrets);
-        _server = new NotifyTestServer(new Dictionary<string, string?>
+        _settings = new Dictionary<string, string?>
         {
             ["Channels:Fcm:ServiceAccountFile"] = account.Path,
             ["Channels:Fcm:Endpoint"] = _fcm.BaseUri.ToString(),
@@ -44,8 +44,11 @@ public sealed class PushTests : IAsyncLifetime
             ["Channels:Apns:PrivateKeyFile"] = key.PrivateKeyFile,
             ["Channels:Apns:Topic"] = "com.example.chat",
             ["Channels:Apns:Endpoint"] = _apns.BaseUri.ToString(),
-        }, new Dictionary<string, string> { ["default.yaml"] = PushFirst }, time: _time);
+        };
+        _server = new NotifyTestServer(_settings, new Dictionary<string, string> { ["default.yaml"] = PushFirst }, time: _time);
     }
+
+    private Dictionary<string, string?> _settings = null!;
 
     public async Task DisposeAsync()
     {
@@ -182,6 +185,39 @@ public sealed class PushTests : IAsyncLifetime
         Assert.Equal(ids.ToHashSet(), accepted);
         Assert.Equal(15L, _server.Scalar("SELECT COUNT(*) FROM attempts WHERE outcome='transient' AND status=503"));
         Assert.Equal(0L, _server.Scalar("SELECT COUNT(*) FROM deliveries WHERE status='failed'"));
+    }
+
+    [Fact]
+    public async Task Restart_WithAPushStillPending_SendsItAfterTheStart()
+    {
+        var folder = Directory.CreateTempSubdirectory("notify-restart-").FullName;
+        try
+        {
+            string notificationId;
+            _fcm.StartOutage(retryAfter: "600");
+            await using (var first = new NotifyTestServer(_settings, new Dictionary<string, string> { ["default.yaml"] = PushFirst }, directory: folder, time: _time))
+            {
+                await using var ana = await Scenario.CreateAsync(first);
+                await ana.App.RegisterDeviceAsync(ana.UserId, new DeviceRegistration
+                {
+                    Platform = Platform.Android, Push = new PushRegistration { Provider = "fcm", Token = "fcm-token-5" },
+                });
+                notificationId = (await ana.NotifyAsync()).NotificationId;
+                await _fcm.WaitForRequestsAsync(1);
+                await Waits.UntilAsync(() => first.Count("attempts") == 1, "the failed attempt to be recorded");
+            } // stopped while the retry waits: the delivery is still pending in the database
+            _fcm.EndOutage();
+
+            await using var second = new NotifyTestServer(_settings, directory: folder, time: _time);
+            using var app = second.App();
+            await WaitForAsync(app, notificationId, d => d.Status == NotificationStatus.Delivered, "the pending push to be sent after the restart");
+            Assert.Equal(2, _fcm.Requests.Count);
+            Assert.Equal(200, _fcm.Requests[1].Status);
+        }
+        finally
+        {
+            try { Directory.Delete(folder, recursive: true); } catch (IOException) { }
+        }
     }
 
     [Fact]
