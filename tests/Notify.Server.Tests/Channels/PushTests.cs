@@ -97,6 +97,11 @@ public sealed class PushTests : IAsyncLifetime
         var attempt = Assert.Single(details.Attempts);
         Assert.Equal(("fcm", "sent", 200), (attempt.Provider, attempt.Outcome, attempt.Status));
         Assert.Equal(delivery.Id, attempt.DeliveryId);
+
+        using var http = _server.Http();
+        var metrics = await http.GetStringAsync("/metrics");
+        Assert.Contains("notify_channel_sends{outcome=\"sent\",provider=\"fcm\"}", metrics, StringComparison.Ordinal);
+        Assert.Contains("notify_channel_send_duration", metrics, StringComparison.Ordinal);
     }
 
     [Fact]
