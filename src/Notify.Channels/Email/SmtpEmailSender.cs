@@ -240,6 +240,9 @@ public sealed partial class SmtpEmailSender : IEmailSender, IAsyncDisposable
             SmtpCommandException c => ClassifyReply(c),
             AuthenticationException =>
                 new(SendOutcome.Misconfigured, ProviderName, 535, $"authentication failed at {where} for user '{_options.Username}': {e.Message}"),
+            ServiceNotAuthenticatedException =>
+                new(SendOutcome.Misconfigured, ProviderName, 530,
+                    $"{where} requires authentication: set Channels:Email:Username and Password ({e.Message})"),
             SslHandshakeException =>
                 new(SendOutcome.Misconfigured, ProviderName, null,
                     $"TLS handshake with {where} failed (Security={_options.Security.ToString().ToLowerInvariant()}; a plain port, or a certificate this machine does not trust?): {Innermost(e)}"),
