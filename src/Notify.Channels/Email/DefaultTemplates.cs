@@ -46,7 +46,7 @@ internal static class DefaultTemplates
         <p style="margin:0 0 24px;white-space:pre-wrap;">{{ notification.body }}</p>
         {%- endif %}
         {%- if notification.url %}
-        <p style="margin:0 0 8px;"><a href="{{ notification.url }}" style="display:inline-block;padding:12px 20px;background-color:#0b57d0;color:#ffffff;text-decoration:none;border-radius:6px;font-weight:600;">Open</a></p>
+        <p style="margin:0 0 8px;"><a href="{{ notification.url }}" aria-label="Open: {{ notification.title | default: notification.category }}" style="display:inline-block;padding:12px 20px;background-color:#0b57d0;color:#ffffff;text-decoration:none;border-radius:6px;font-weight:600;">Open</a></p>
         {%- endif %}
         </td></tr>
         </table>

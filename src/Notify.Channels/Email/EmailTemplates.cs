@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Encodings.Web;
+using System.Text.Unicode;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
@@ -33,6 +34,8 @@ internal sealed partial class EmailTemplates
     internal enum Part { Subject, Text, Html }
 
     private static readonly FluidParser Parser = new();
+    // Encodes what HTML needs (< > & " ' and controls) but keeps letters of every script readable in the source.
+    private static readonly HtmlEncoder HtmlEncoding = HtmlEncoder.Create(UnicodeRanges.All);
     private static readonly Lazy<IFluidTemplate[]> Builtin = new(() =>
     [
         ParseOrThrow(DefaultTemplates.Subject, "built-in subject"),
@@ -68,7 +71,7 @@ internal sealed partial class EmailTemplates
         var subject = NormalizeSubject(await RenderPartAsync(message.Notification.Category, Part.Subject, context, NullEncoder.Default));
         context.SetValue("subject", subject);
         var text = NormalizeText(await RenderPartAsync(message.Notification.Category, Part.Text, context, NullEncoder.Default));
-        var html = await RenderPartAsync(message.Notification.Category, Part.Html, context, HtmlEncoder.Default);
+        var html = await RenderPartAsync(message.Notification.Category, Part.Html, context, HtmlEncoding);
         return new RenderedEmail(subject, text, html);
     }
 
