@@ -211,6 +211,19 @@ public sealed class SmtpEmailSenderTests
     }
 
     [Fact]
+    public async Task SendAsync_MessageLargerThanServerAllows_Rejected552()
+    {
+        await using var server = await SmtpLoopbackServer.StartAsync(new SmtpLoopbackOptions { MaxMessageSize = 2048 });
+        await using var sender = Sender(OptionsFor(server));
+
+        var result = await sender.SendAsync(Mail(Notification(body: new string('x', 8000))));
+
+        Assert.Equal(SendOutcome.Rejected, result.Outcome);
+        Assert.Equal(552, result.Status);
+        Assert.Empty(server.Messages);
+    }
+
+    [Fact]
     public async Task SendAsync_SenderRefused_Misconfigured()
     {
         await using var server = await StartServerAsync();
