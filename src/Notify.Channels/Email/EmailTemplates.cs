@@ -129,9 +129,11 @@ internal sealed partial class EmailTemplates
     private static IFluidTemplate ParseOrThrow(string source, string file)
     {
         if (Parser.TryParse(source, out var template, out var error)) return template;
-        var at = Position().Match(error ?? "");
+        // Fluid's message is "Invalid 'for' tag at (3:7)" followed by lines quoting the source: keep the first.
+        var problem = (error ?? "does not parse").Split('\n', 2)[0].Trim();
+        var at = Position().Match(problem);
         int? line = at.Success ? int.Parse(at.Groups[1].Value, CultureInfo.InvariantCulture) : null;
-        throw new EmailTemplateException(file, line, error ?? "does not parse");
+        throw new EmailTemplateException(file, line, problem);
     }
 
     [GeneratedRegex(@"\((\d+):(\d+)\)")]
