@@ -42,7 +42,7 @@ app.MapDevicesApi();
 app.MapRealtimeApi();
 app.MapRulesApi();
 app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
-app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
+app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = HealthReports.WriteAsync });
 app.MapOpenApi();
 app.MapMetrics("/metrics");
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Notify.Channels.Apns;
+using Notify.Channels.Email;
 using Notify.Channels.Fcm;
 using Notify.Channels.Webhooks;
 using Notify.Engine.Channels;
@@ -102,13 +103,22 @@ public sealed class ConfiguredChannels(IReadOnlyList<IPushProvider> push, IEmail
             if (options.PrivateKeyFile is { Length: > 0 } file) options.PrivateKeyFile = ContentRoot.Under(env, file);
             push.Add(new ApnsProvider(options, time, sp.GetRequiredService<ILogger<ApnsProvider>>()));
         }
-        return new ConfiguredChannels(push, null);
+        IEmailSender? email = null;
+        var smtp = config.GetSection("Channels:Email");
+        if (smtp.GetChildren().Any(c => c.Value is { Length: > 0 }))
+        {
+            var options = smtp.Get<EmailOptions>() ?? new EmailOptions();
+            if (options.TemplateDirectory is { Length: > 0 } templates) options.TemplateDirectory = ContentRoot.Under(env, templates);
+            email = new SmtpEmailSender(options, time, sp.GetRequiredService<ILogger<SmtpEmailSender>>());
+        }
+        return new ConfiguredChannels(push, email);
     }
 
     public void Dispose()
     {
         foreach (var p in Push.OfType<IDisposable>()) p.Dispose();
-        (Email as IDisposable)?.Dispose();
+        if (Email is IAsyncDisposable async) async.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        else (Email as IDisposable)?.Dispose();
     }
 }
 
