@@ -77,7 +77,7 @@ public sealed partial class DeliveryWorkflow(INotifyStore store, RuleSet rules, 
         var first = decision.Targets.FirstOrDefault();
         var result = new NotifyResult(notification.Id, notification.Status, new DecisionSummary(
             first?.Device.Id, decision.Channel,
-            decision.Found ? now : decision.Hold?.Until is { } until && until < notification.ExpiresAt ? until : null,
+            notification.Status == NotificationStatus.Delivered || (decision.Found && decision.Channel != Channel.InApp) ? now : decision.Hold?.Until is { } until && until < notification.ExpiresAt ? until : null,
             decision.Reason));
         change.Insert = notification;
         change.IdempotentSince = now - options.IdempotencyWindow;
