@@ -110,6 +110,7 @@ public sealed class WebhookTests
 
         var sent = await ana.NotifyAsync();
         await receiver.WaitForAsync(1, Waits.Deadline());
+        await Waits.UntilAsync(() => server.Scalar("SELECT COUNT(*) FROM webhook_outbox WHERE due_at IS NOT NULL") is 0L, "the post to be recorded");
         server.Time.Advance(TimeSpan.FromMinutes(2));
         await phone.WaitForNotificationAsync(n => n.Id == sent.NotificationId, Waits.Deadline());
         await receiver.WaitForAsync(3, Waits.Deadline());
@@ -119,6 +120,8 @@ public sealed class WebhookTests
         Assert.Equal(1, (int?)escalated["fromStep"]);
         Assert.Equal(2, (int?)escalated["toStep"]);
 
+        // Let the posts finish on the current clock: a post still in flight when the clock jumps times out and is sent again.
+        await Waits.UntilAsync(() => server.Scalar("SELECT COUNT(*) FROM webhook_outbox WHERE due_at IS NOT NULL") is 0L, "the posts to be recorded");
         server.Time.Advance(TimeSpan.FromMinutes(28));
         await receiver.WaitForAsync(4, Waits.Deadline());
         Assert.Equal("notification.expired", (string?)Body(receiver.Received[3])["type"]);
