@@ -1,11 +1,14 @@
 using BenchmarkDotNet.Running;
 using Notify.Bench.Load;
+using Notify.Bench.Push;
 
 // Notify.Bench: `load` drives a running Notify server end to end (against a bare Kestrel baseline measured
-// in the same run); `micro` runs the BenchmarkDotNet micro-benchmarks of the pure decision.
+// in the same run); `push` drives one FCM adapter against the loopback FCM (against raw HTTP POSTs of the same
+// bodies, measured in the same run); `micro` runs the BenchmarkDotNet micro-benchmarks of the pure decision.
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
 {
     Console.WriteLine(LoadOptions.Usage);
+    Console.WriteLine(PushOptions.Usage);
     Console.WriteLine("  micro [BenchmarkDotNet args]   e.g. micro --filter '*' --job short");
     return 0;
 }
@@ -24,6 +27,20 @@ switch (args[0])
             Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
             return await LoadCommand.RunAsync(options!, args, cancel.Token);
         }
+    case "push":
+        if (!PushOptions.TryParse(args[1..], out var pushOptions, out var pushError))
+        {
+            Console.Error.WriteLine(pushError);
+            Console.Error.WriteLine(PushOptions.Usage);
+            return 2;
+        }
+        using (var cancel = new CancellationTokenSource())
+        {
+            Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
+            return await PushCommand.RunAsync(pushOptions!, args, cancel.Token);
+        }
+    case LoopbackHost.ChildCommand:
+        return await LoopbackHost.RunChildAsync(args[1..]);
     case "micro":
         var rest = args[1..];
         // Without a filter BenchmarkSwitcher asks interactively; default to every benchmark.
@@ -31,6 +48,6 @@ switch (args[0])
         BenchmarkSwitcher.FromAssembly(typeof(LoadCommand).Assembly).Run(rest);
         return 0;
     default:
-        Console.Error.WriteLine($"unknown command '{args[0]}'; use load or micro");
+        Console.Error.WriteLine($"unknown command '{args[0]}'; use load, push or micro");
         return 2;
 }
