@@ -21,6 +21,14 @@ public static class ConsoleEndpoints
         app.MapUserListingsApi();
         app.MapDeviceWatchApi();
         if (!Directory.Exists(AssetsDirectory)) return app;
+        // "/console" → "/console/", so the pages' relative links resolve. A middleware, not an endpoint: routing treats
+        // "/console/" as the same route, and a matched endpoint would keep the static files from serving it.
+        app.Use((context, next) =>
+        {
+            if (context.Request.Path.Value != "/console") return next(context);
+            context.Response.Redirect("/console/");
+            return Task.CompletedTask;
+        });
         var files = new PhysicalFileProvider(AssetsDirectory);
         app.UseDefaultFiles(new DefaultFilesOptions { RequestPath = "/console", FileProvider = files });
         app.UseStaticFiles(new StaticFileOptions
@@ -30,7 +38,6 @@ public static class ConsoleEndpoints
             // The pages are small and change with the server; revalidating each load keeps an upgrade from mixing versions.
             OnPrepareResponse = c => c.Context.Response.Headers.CacheControl = "no-cache",
         });
-        app.MapGet("/console", () => Results.Redirect("/console/")).ExcludeFromDescription();
         return app;
     }
 }
