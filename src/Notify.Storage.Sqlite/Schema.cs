@@ -20,6 +20,7 @@ internal static class Schema
             expires_at INTEGER NOT NULL, rule_name TEXT NOT NULL, rule_version TEXT NOT NULL, status TEXT NOT NULL,
             step INTEGER NOT NULL, ack_at INTEGER, ack_by TEXT, response_json TEXT, hold_kind TEXT, hold_step INTEGER NOT NULL DEFAULT 0);
         CREATE INDEX IF NOT EXISTS notifications_held ON notifications (app_id, user_id) WHERE status = 'held';
+        CREATE INDEX IF NOT EXISTS notifications_user ON notifications (app_id, user_id, id);
         CREATE INDEX IF NOT EXISTS notifications_collapse ON notifications (app_id, user_id, collapse_key) WHERE collapse_key IS NOT NULL;
         CREATE TABLE IF NOT EXISTS idempotency (
             app_id TEXT NOT NULL, key TEXT NOT NULL, notification_id TEXT NOT NULL, created_at INTEGER NOT NULL,

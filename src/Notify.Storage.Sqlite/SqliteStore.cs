@@ -16,7 +16,7 @@ namespace Notify.Storage.Sqlite;
 /// write goes through the one batching <see cref="SqliteWriter"/>. A commit has returned only once it is in
 /// the database file's WAL, so it survives the process being killed.
 /// </summary>
-public sealed class SqliteStore : INotifyStore, IAsyncDisposable
+public sealed partial class SqliteStore : INotifyStore, IAsyncDisposable
 {
     private readonly string _readConnectionString;
     private readonly SqliteWriter _writer;

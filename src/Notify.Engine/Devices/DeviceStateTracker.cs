@@ -14,6 +14,12 @@ public sealed class DeviceStateTracker
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _dirty = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Raised after any change of a device's state here (connect, disconnect, report, ping), on the thread that made it.
+    /// For watchers such as the console's live device view; handlers must be quick and must not throw.
+    /// </summary>
+    public event Action<Device>? Changed;
+
     public bool IsOnline(string deviceId) => _entries.TryGetValue(deviceId, out var e) && e.Connections > 0;
 
     /// <summary>The current state: in memory when known here, else the stored one (offline).</summary>
@@ -91,6 +97,7 @@ public sealed class DeviceStateTracker
         var entry = _entries.GetOrAdd(device.Device.Id, static (_, d) => new Entry { State = (d.State ?? DeviceState.Unknown) with { Online = false } }, device);
         lock (entry) change(entry);
         if (markDirty) _dirty[device.Device.Id] = 0;
+        Changed?.Invoke(device.Device);
     }
 
     private sealed class Entry

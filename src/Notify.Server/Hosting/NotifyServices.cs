@@ -27,6 +27,7 @@ public static class NotifyServices
             return new SqliteStore(options, sp.GetRequiredService<ILogger<SqliteStore>>());
         });
         builder.Services.AddSingleton<INotifyStore>(sp => sp.GetRequiredService<SqliteStore>());
+        builder.Services.AddSingleton<IStoreBrowser>(sp => sp.GetRequiredService<SqliteStore>());
         return builder;
     }
 
