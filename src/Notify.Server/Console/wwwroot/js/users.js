@@ -254,7 +254,11 @@ function timeline(n) {
     h('h3', { class: 'small' }, 'Deliveries'),
     n.deliveries.length ? h('div', { class: 'table-wrap' }, h('table', {},
       h('thead', {}, h('tr', {}, ...['Step', 'Device', 'Channel', 'Status', 'Sent', 'Why'].map((t) => h('th', {}, t)))),
-      h('tbody', {}, n.deliveries.map((d) => h('tr', {}, h('td', {}, d.step + 1), h('td', { class: 'small' }, d.deviceId ?? ''),
+      h('tbody', {}, n.deliveries.map((d) => h('tr', {}, h('td', {}, d.step + 1), h('td', { class: 'small id' }, d.deviceId ?? (d.channel === 'email' ? 'the user (email)' : '')),
         h('td', {}, d.channel), h('td', {}, d.status), h('td', {}, d.sentAt ? new Date(d.sentAt).toLocaleTimeString() : ''), h('td', {}, d.reason ?? '')))))) : h('p', { class: 'muted' }, 'No deliveries.'),
+    ...(n.attempts?.length ? [h('h3', { class: 'small' }, 'Provider calls'), h('div', { class: 'table-wrap' }, h('table', {},
+      h('thead', {}, h('tr', {}, ...['Time', 'Provider', 'Outcome', 'Status', 'Reason', 'ms'].map((t) => h('th', {}, t)))),
+      h('tbody', {}, n.attempts.map((a) => h('tr', {}, h('td', {}, new Date(a.at).toLocaleTimeString()), h('td', {}, a.provider),
+        h('td', {}, a.outcome), h('td', {}, a.status ?? ''), h('td', {}, a.reason ?? ''), h('td', {}, String(a.latencyMs)))))))] : []),
     h('h3', { class: 'small' }, 'Decision trace'), traceTree(n.trace, { withTime: true, takenDevices: n.deliveries.filter((d) => d.deviceId && d.status !== 'dropped').map((d) => d.deviceId) }));
 }
