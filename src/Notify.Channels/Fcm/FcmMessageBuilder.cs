@@ -38,13 +38,28 @@ internal static class FcmMessageBuilder
             return new FcmRequest(null, 0, rejection);
         var message = push.Kind == PushKind.Clear ? BuildClear(push, ttl, expiration) : BuildAlert(push, ttl, expiration);
 
-        var payloadBytes = Encoding.UTF8.GetByteCount(message.ToJsonString());
-        if (payloadBytes > MaxPayloadBytes)
-            return new FcmRequest(null, payloadBytes, "payload-too-large");
+        // Serialize once, straight to UTF-8: the payload is counted on these bytes, and the body is them with the
+        // token spliced in front ({"message":{"token":"…",<the rest>}), instead of a second tree and two strings.
+        var payload = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(message);
+        if (payload.Length > MaxPayloadBytes)
+            return new FcmRequest(null, payload.Length, "payload-too-large");
 
-        message["token"] = push.Target.Token;
-        var body = new JsonObject { ["message"] = message };
-        return new FcmRequest(Encoding.UTF8.GetBytes(body.ToJsonString()), payloadBytes, null);
+        var token = Encoding.UTF8.GetBytes(System.Text.Json.JsonEncodedText.Encode(push.Target.Token).ToString());
+        ReadOnlySpan<byte> head = "{\"message\":{\"token\":\""u8;
+        var rest = payload.AsSpan(1); // after the message's '{'
+        var comma = rest.Length > 1 ? 1 : 0; // a message with fields: separate the token from them
+        var body = new byte[head.Length + token.Length + 1 + comma + rest.Length + 1];
+        var at = 0;
+        head.CopyTo(body);
+        at += head.Length;
+        token.CopyTo(body, at);
+        at += token.Length;
+        body[at++] = (byte)'"';
+        if (comma == 1) body[at++] = (byte)',';
+        rest.CopyTo(body.AsSpan(at));
+        at += rest.Length;
+        body[at] = (byte)'}';
+        return new FcmRequest(body, payload.Length, null);
     }
 
     /// <summary>Seconds from now until the notification expires, clamped to FCM's 0..28 days.</summary>
