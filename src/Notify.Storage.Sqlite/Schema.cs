@@ -3,7 +3,7 @@ namespace Notify.Storage.Sqlite;
 /// <summary>The tables. Times are Unix milliseconds (UTC); enums are their wire names.</summary>
 internal static class Schema
 {
-    public const int Version = 2;
+    public const int Version = 3;
 
     public const string Create = """
         CREATE TABLE IF NOT EXISTS users (
@@ -40,6 +40,16 @@ internal static class Schema
         CREATE INDEX IF NOT EXISTS timers_notification ON timers (notification_id);
         CREATE TABLE IF NOT EXISTS rule_versions (
             version TEXT PRIMARY KEY, name TEXT NOT NULL, source TEXT NOT NULL, created_at INTEGER NOT NULL) WITHOUT ROWID;
+        """ + Outcomes;
+
+    /// <summary>Training data for the response model (one row per device delivery), apart from the notification tables:
+    /// written behind, never part of a notification's commit.</summary>
+    public const string Outcomes = """
+        CREATE TABLE IF NOT EXISTS outcomes (
+            delivery_id TEXT PRIMARY KEY, notification_id TEXT NOT NULL, app_id TEXT NOT NULL, user_id TEXT NOT NULL,
+            device_id TEXT NOT NULL, step INTEGER NOT NULL, decided_at INTEGER NOT NULL, wait_ms INTEGER, features_json TEXT NOT NULL,
+            outcome TEXT, resolved_at INTEGER);
+        CREATE INDEX IF NOT EXISTS outcomes_open ON outcomes (notification_id) WHERE outcome IS NULL;
         """;
 
     /// <summary>Upgrades from each older version (PRAGMA user_version) to the next.</summary>
@@ -49,5 +59,6 @@ internal static class Schema
               "ALTER TABLE notifications ADD COLUMN hold_kind TEXT; ALTER TABLE notifications ADD COLUMN hold_step INTEGER NOT NULL DEFAULT 0; " +
               "ALTER TABLE timers ADD COLUMN attempt INTEGER NOT NULL DEFAULT 0; " +
               "ALTER TABLE deliveries ADD COLUMN silent INTEGER NOT NULL DEFAULT 0; ALTER TABLE deliveries ADD COLUMN attempt INTEGER NOT NULL DEFAULT 0;",
+        [2] = Outcomes,
     };
 }

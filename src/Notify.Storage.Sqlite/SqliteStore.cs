@@ -15,7 +15,7 @@ namespace Notify.Storage.Sqlite;
 /// write goes through the one batching <see cref="SqliteWriter"/>. A commit has returned only once it is in
 /// the database file's WAL, so it survives the process being killed.
 /// </summary>
-public sealed class SqliteStore : INotifyStore, IAsyncDisposable
+public sealed partial class SqliteStore : INotifyStore, IAsyncDisposable
 {
     private readonly string _readConnectionString;
     private readonly SqliteWriter _writer;
@@ -51,6 +51,7 @@ public sealed class SqliteStore : INotifyStore, IAsyncDisposable
         _writer = new SqliteWriter(builder.ConnectionString,
             $"PRAGMA synchronous={sync}; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;", options.MaxBatch, logger);
         Path = path;
+        _logger = logger;
     }
 
     /// <summary>The full path of the database file.</summary>

@@ -20,6 +20,10 @@ public sealed record DecisionInput(Notification Notification, User User, IReadOn
     /// <summary>The learned chance (0..1) that the user responds on a device within the step's wait; null when no
     /// model is loaded. <c>best</c> ranks by it right after presence; the trace shows it.</summary>
     public Func<DeviceSnapshot, double?>? ResponseScore { get; init; }
+
+    /// <summary>The learned score for a given step and channel (what a model needs besides the device); when set it
+    /// wins over <see cref="ResponseScore"/>. Built per decision by <c>Learning.ResponseScoring.For</c>.</summary>
+    public Func<int, Channel, Func<DeviceSnapshot, double?>>? ResponseScoreFor { get; init; }
 }
 
 /// <summary>Why and until when a notification waits instead of being sent.</summary>

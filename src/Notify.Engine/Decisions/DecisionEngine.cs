@@ -111,7 +111,7 @@ public static class DecisionEngine
                 eligible = ready;
             }
 
-            var (targets, why) = Pick(alt.To, eligible, label, i, Trace, input.ResponseScore);
+            var (targets, why) = Pick(alt.To, eligible, label, i, Trace, input.ResponseScoreFor?.Invoke(i, alt.Via) ?? input.ResponseScore);
             Trace(i, targets.Count == 1 ? targets[0].Device.Id : null, silent ? why + " (silently)" : why);
             return new Decision(i, alt.Via, targets, false, why, trace) { Silent = silent };
         }
@@ -166,9 +166,9 @@ public static class DecisionEngine
             case StepTarget.All:
                 return (eligible, $"{label}: all {eligible.Count} eligible device(s)");
             case StepTarget.Attention:
-                var attention = eligible.OrderByDescending(d => d.State.LastActiveAt ?? DateTimeOffset.MinValue)
-                    .ThenBy(d => d.Device.Id, StringComparer.Ordinal).First();
-                return ([attention], $"{label}: {Label(attention)} has the user's attention (active, last active {attention.State.LastActiveAt:O})");
+                var attention = DeviceRanking.RankAttention(eligible, score).First();
+                var learned = score?.Invoke(attention) is { } chance ? $", learned response {chance:P0}" : "";
+                return ([attention], $"{label}: {Label(attention)} has the user's attention (active, last active {attention.State.LastActiveAt:O}{learned})");
             default:
                 var ranked = DeviceRanking.Rank(eligible, score).ToList();
                 string Why(DeviceSnapshot d) => DeviceRanking.Describe(d.State) + (score?.Invoke(d) is { } p ? $", learned response {p:P0}" : "");
