@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Running;
 using Notify.Bench.Load;
+using Notify.Bench.Simulation;
 
 // Notify.Bench: `load` drives a running Notify server end to end (against a bare Kestrel baseline measured
 // in the same run); `micro` runs the BenchmarkDotNet micro-benchmarks of the pure decision.
@@ -7,6 +8,7 @@ if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
 {
     Console.WriteLine(LoadOptions.Usage);
     Console.WriteLine("  micro [BenchmarkDotNet args]   e.g. micro --filter '*' --job short");
+    Console.WriteLine(SimulateCommand.Usage);
     return 0;
 }
 
@@ -30,7 +32,15 @@ switch (args[0])
         if (!rest.Any(a => a is "--filter" or "-f" or "--list" or "--help")) rest = [.. rest, "--filter", "*"];
         BenchmarkSwitcher.FromAssembly(typeof(LoadCommand).Assembly).Run(rest);
         return 0;
+    case "simulate":
+        if (!SimulateCommand.TryParse(args[1..], out var simulate, out var simulateError))
+        {
+            Console.Error.WriteLine(simulateError);
+            Console.Error.WriteLine(SimulateCommand.Usage);
+            return 2;
+        }
+        return await SimulateCommand.RunAsync(simulate);
     default:
-        Console.Error.WriteLine($"unknown command '{args[0]}'; use load or micro");
+        Console.Error.WriteLine($"unknown command '{args[0]}'; use load, micro or simulate");
         return 2;
 }
