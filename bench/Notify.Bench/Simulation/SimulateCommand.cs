@@ -102,6 +102,7 @@ internal static class SimulateCommand
 
     private static async Task<int> RecordAsync(Options o, RuleSet rules, string path)
     {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         foreach (var f in new[] { path, path + "-wal", path + "-shm" }) File.Delete(f);
         await using var store = new SqliteStore(new SqliteOptions { Path = path }, NullLogger<SqliteStore>.Instance);
         var clock = Stopwatch.StartNew();

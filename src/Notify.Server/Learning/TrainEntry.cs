@@ -9,7 +9,7 @@ namespace Notify.Server.Learning;
 /// web host is built. The store and model paths default to the server's own configuration (<c>Storage:Sqlite:Path</c>,
 /// <c>Learning:ModelPath</c>, relative to the content root), so it trains on what the server recorded.
 /// </summary>
-internal static class TrainEntry
+public static class TrainEntry
 {
     public static bool IsTrain(string[] args) => args.Length > 0 && args[0] == "train";
 
