@@ -6,9 +6,10 @@ namespace Notify.Learning;
 public static class TrainCommand
 {
     public const string Usage = """
-        train [--store PATH] [--out models/response.zip] [--trainers fastTree,lightGbm,sdca]
+        train [--store PATH] [--out models/response.zip] [--trainers fastTree,lightGbm,sdca] [--source TEXT] [--before COMMAND]
           Reads the recorded outcomes, splits them by user, trains and compares the trainers, writes the model
-          (the best on held-out users) and its model card (response.md beside it).
+          (the best on held-out users) and its model card (response.md beside it). --source describes the data in
+          the card; --before is the command that produced the store (shown in the card's retrain steps).
         """;
 
     /// <summary>Parses <c>--trainers</c> (comma-separated, case-insensitive); all three by default.</summary>

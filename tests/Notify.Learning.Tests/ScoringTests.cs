@@ -126,3 +126,63 @@ public class ScoringTests
         new(scoring, Options.Create(new LearningOptions { ModelPath = path, ReloadDelay = TimeSpan.FromMilliseconds(100) }),
             time ?? TimeProvider.System, NullLogger<ResponseModelLoader>.Instance);
 }
+
+public class SkipBelowTests
+{
+    private const string TwoSteps = """
+        steps:
+          - to: best
+            via: inApp
+            wait: 10m
+          - to: best
+            via: push
+            wait: 15m
+        """;
+
+    private sealed class InAppHopeless : IResponseModel
+    {
+        public double Score(in ResponseFeatures f) => f.Channel == "inApp" ? 0.05 : 0.7;
+        public string Description => "test";
+    }
+
+    private static Decision Decide(double? skipBelow, IResponseModel? model, bool pushToken = true)
+    {
+        var user = Kit.User();
+        var note = Kit.Note();
+        var phone = Kit.Device("phone", online: false, presence: Presence.Idle);
+        if (!pushToken) phone = phone with { Device = phone.Device with { Push = null } };
+        var scoring = new ResponseScoring(model) { SkipBelow = skipBelow };
+        return DecisionEngine.Decide(new DecisionInput(note, user, [phone], Kit.Parse(TwoSteps), 0, [],
+            new HashSet<Channel> { Channel.InApp, Channel.Push }, Kit.Noon)
+        {
+            ResponseScoreFor = scoring.For(note, user, Kit.Noon),
+            SkipBelow = scoring.SkipBelow,
+        });
+    }
+
+    [Fact]
+    public void Decide_BestScoresBelowTheFloor_PassesToTheNextStepNow()
+    {
+        var decision = Decide(0.2, new InAppHopeless());
+        Assert.Equal(1, decision.Step);
+        Assert.Equal(Channel.Push, decision.Channel);
+        Assert.Contains(decision.Trace, t => t.Message.Contains("learned response of 5") && t.Message.Contains("below 20"));
+    }
+
+    [Fact]
+    public void Decide_NoFloorOrNoModel_KeepsTheStep()
+    {
+        Assert.Equal(0, Decide(null, new InAppHopeless()).Step);
+        Assert.Equal(0, Decide(0.2, null).Step);
+    }
+
+    [Fact]
+    public void Decide_NoLaterStepCanReach_TakesTheSkippedStepAfterAll()
+    {
+        var decision = Decide(0.2, new InAppHopeless(), pushToken: false);
+        Assert.True(decision.Found);
+        Assert.Equal(0, decision.Step);
+        Assert.Equal(Channel.InApp, decision.Channel);
+        Assert.Contains("back to step 1", decision.Reason);
+    }
+}

@@ -14,7 +14,7 @@ internal static class SimulateCommand
 {
     public const string Usage = """
           simulate [--seed 42] [--users 800] [--days 14] [--events 10] [--model models/response.zip]
-                   [--chart docs/smart-delivery.png] [--markdown PATH]
+                   [--skip-below 0.2|none] [--breakdown] [--chart docs/smart-delivery.png] [--markdown PATH]
               replays one simulated population's events through fan-out, most-recent-device, Slack-style, Notify's
               rules, and Notify's rules with the learned model (when the model file exists); prints the table
           simulate --record data/sim-outcomes.db [--seed 7] [--users 800] [--days 14]
@@ -22,7 +22,14 @@ internal static class SimulateCommand
               in that SQLite file (replaced), for: dotnet run --project src/Notify.Server -- train --store PATH
         """;
 
-    public sealed record Options(int Seed, int Users, int Days, double EventsPerDay, string? ModelPath, string? ChartPath, string? MarkdownPath, string? RecordPath);
+    public sealed record Options(int Seed, int Users, int Days, double EventsPerDay, string? ModelPath, string? ChartPath, string? MarkdownPath, string? RecordPath)
+    {
+        /// <summary>The model policy's <see cref="ResponseScoring.SkipBelow"/>; the server's default unless given.</summary>
+        public double? SkipBelow { get; init; } = new LearningOptions().SkipBelow;
+
+        /// <summary>Print how Notify's policies made each event's first delivery.</summary>
+        public bool Breakdown { get; init; }
+    }
 
     public static bool TryParse(string[] args, out Options options, out string? error)
     {
@@ -42,6 +49,10 @@ internal static class SimulateCommand
                 case "--chart" when value is not null: options = options with { ChartPath = value }; i++; break;
                 case "--markdown" when value is not null: options = options with { MarkdownPath = value }; i++; break;
                 case "--record" when value is not null: options = options with { RecordPath = value }; i++; break;
+                case "--breakdown": options = options with { Breakdown = true }; break;
+                case "--skip-below" when value == "none": options = options with { SkipBelow = null }; i++; break;
+                case "--skip-below" when double.TryParse(value, CultureInfo.InvariantCulture, out var floor) && floor is >= 0 and <= 1:
+                    options = options with { SkipBelow = floor }; i++; break;
                 default: error = $"simulate: '{args[i]}' is not an option here or lacks a valid value"; return false;
             }
         }
@@ -59,14 +70,20 @@ internal static class SimulateCommand
         var modelPath = o.ModelPath is null ? null : Path.IsPathRooted(o.ModelPath) ? o.ModelPath : Path.Combine(root, o.ModelPath);
         if (modelPath is not null && File.Exists(modelPath))
         {
-            scoring = new ResponseScoring(MlResponseModel.Load(modelPath));
+            scoring = new ResponseScoring(MlResponseModel.Load(modelPath)) { SkipBelow = o.SkipBelow };
             policies.Add(PolicyKind.NotifyModel);
         }
         else Console.WriteLine($"no model at {modelPath ?? "(none)"}: the 'Notify rules + model' row is left out");
 
         var clock = Stopwatch.StartNew();
-        var results = Run(o, rules, policies, scoring, null);
-        Console.WriteLine($"simulated {o.Users} users x {o.Days} days, seed {o.Seed}, in {clock.Elapsed.TotalSeconds:F0} s");
+        var breakdown = o.Breakdown ? new System.Collections.Concurrent.ConcurrentDictionary<string, int>() : null;
+        var results = Run(o, rules, policies, scoring, null, breakdown);
+        if (breakdown is not null)
+        {
+            Console.WriteLine("first delivery of each event (first decision that sent):");
+            foreach (var (what, count) in breakdown.OrderBy(k => k.Key.Split(':')[0]).ThenByDescending(k => k.Value)) Console.WriteLine($"{count,8}  {what}");
+        }
+        Console.WriteLine($"simulated {o.Users} users x {o.Days} days, seed {o.Seed}, skip below {(o.SkipBelow is { } f ? f.ToString("P0", CultureInfo.InvariantCulture) : "none")}, in {clock.Elapsed.TotalSeconds:F0} s");
         var table = Table(results);
         Console.WriteLine(table);
         var verdict = Verdict(results);
@@ -83,9 +100,9 @@ internal static class SimulateCommand
 
     /// <summary>Runs the policies over the population, users in parallel, merged in user order (deterministic).</summary>
     public static IReadOnlyList<(PolicyKind Policy, PolicyTally Tally)> Run(Options o, RuleSet rules, IReadOnlyList<PolicyKind> policies,
-        ResponseScoring? scoring, IOutcomeRecorder? recorder)
+        ResponseScoring? scoring, IOutcomeRecorder? recorder, System.Collections.Concurrent.ConcurrentDictionary<string, int>? breakdown = null)
     {
-        var simulator = new Simulator(o.Seed, rules, scoring, recorder);
+        var simulator = new Simulator(o.Seed, rules, scoring, recorder) { Breakdown = breakdown };
         var perUser = new PolicyTally[o.Users][];
         Parallel.For(0, o.Users, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
         {
@@ -148,13 +165,13 @@ internal static class SimulateCommand
     public static string Table(IReadOnlyList<(PolicyKind Policy, PolicyTally Tally)> results)
     {
         var s = new StringBuilder();
-        s.Append("| policy | interruptions per event | median time to seen | p90 time to seen | not seen within 1 h | quiet-hours violations per 100 events | deliveries to devices under 15% battery per 100 events |\n");
-        s.Append("|---|---|---|---|---|---|---|\n");
+        s.Append("| policy | interruptions per event | seen within 1 min | median time to seen | p90 time to seen | not seen within 1 h | quiet-hours violations per 100 events | deliveries to devices under 15% battery per 100 events |\n");
+        s.Append("|---|---|---|---|---|---|---|---|\n");
         foreach (var (p, t) in results)
         {
             var sorted = t.TimeToSeen.Order().ToList();
             var unseen = sorted.Count(x => x > 60) / (double)t.Events;
-            s.Append(CultureInfo.InvariantCulture, $"| {Name(p)} | {t.Interruptions / (double)t.Events:F2} | {Minutes(Percentile(sorted, 0.5))} | {Minutes(Percentile(sorted, 0.9))} | {unseen:P1} | {100.0 * t.QuietViolations / t.Events:F1} | {100.0 * t.LowBattery / t.Events:F2} |\n");
+            s.Append(CultureInfo.InvariantCulture, $"| {Name(p)} | {t.Interruptions / (double)t.Events:F2} | {sorted.Count(x => x < 1) / (double)t.Events:P1} | {Minutes(Percentile(sorted, 0.5))} | {Minutes(Percentile(sorted, 0.9))} | {unseen:P1} | {100.0 * t.QuietViolations / t.Events:F1} | {100.0 * t.LowBattery / t.Events:F2} |\n");
         }
         s.Append(CultureInfo.InvariantCulture, $"\n{results[0].Tally.Events:N0} events per policy.\n");
         return s.ToString();

@@ -57,6 +57,11 @@ internal sealed class Simulator(int seed, RuleSet rules, ResponseScoring? scorin
 
     public int Seed => seed;
 
+    /// <summary>When set, counts each Notify policy's first delivery by rule, step, channel and device (<c>--breakdown</c>).</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<string, int>? Breakdown { get; init; }
+
+    private static string Name(PolicyKind p) => p == PolicyKind.NotifyModel ? "model" : p == PolicyKind.NotifyRules ? "rules" : "explore";
+
     public PolicyTally Run(SimUser user, PolicyKind policy)
     {
         var tally = new PolicyTally();
@@ -138,7 +143,7 @@ internal sealed class Simulator(int seed, RuleSet rules, ResponseScoring? scorin
                 DeferralOver = deferralOver,
                 IsRepeat = attempt > 0,
             };
-            if (policy == PolicyKind.NotifyModel) input = input with { ResponseScoreFor = scoring?.For(n, user.User, now) };
+            if (policy == PolicyKind.NotifyModel) input = input with { ResponseScoreFor = scoring?.For(n, user.User, now), SkipBelow = scoring?.SkipBelow };
             if (policy == PolicyKind.Explore)
             {
                 var minute = t;
@@ -161,6 +166,10 @@ internal sealed class Simulator(int seed, RuleSet rules, ResponseScoring? scorin
             }
             if (!decision.Found) break;
             var step = decision.Step!.Value;
+            if (Breakdown is not null && t == ev.Minute)
+                Breakdown.AddOrUpdate($"{Name(policy)}: rule {rule.Name}, step {step + 1}, {Engine.Model.Names.Of(decision.Channel!.Value)} to " +
+                    $"{string.Join("+", decision.Targets.Select(x => user.Devices.First(d => d.Device.Id == x.Device.Id).Kind))}" +
+                    $"{(decision.Targets.All(x => x.State.Online) ? "" : " (not all online)")}", 1, (_, c) => c + 1);
             var deliveries = new List<Delivery>();
             foreach (var target in decision.Targets)
             {

@@ -61,7 +61,7 @@ public sealed partial class DeliveryWorkflow(INotifyStore store, RuleSet rules, 
 
         var snapshots = devices.Snapshots(await store.GetDevicesAsync(appId, user.Id, ct));
         var decision = DecisionEngine.Decide(new DecisionInput(notification, user, snapshots, rule, 0, [], options.EnabledChannels, now)
-            { ResponseScoreFor = scoring?.For(notification, user, now) });
+            { ResponseScoreFor = scoring?.For(notification, user, now), SkipBelow = scoring?.SkipBelow });
         var change = new NotificationChange(notification.Id);
         var sends = new List<Send>();
         notification = ApplyDecision(notification, decision, change, sends, now, isFollowUp: false);
@@ -204,6 +204,7 @@ public sealed partial class DeliveryWorkflow(INotifyStore store, RuleSet rules, 
             DeferralOver = deferralOver,
             IsRepeat = attempt > 0,
             ResponseScoreFor = scoring?.For(n, user, now),
+            SkipBelow = scoring?.SkipBelow,
         });
         if (traceOnlyIfFound && decision.Hold?.Kind == HoldKind.Device) return;
         change.Trace.Add(new TraceEntry(now, fromStep, null, why));

@@ -47,8 +47,10 @@ public static class TrainEntry
         try
         {
             await using var store = new SqliteStore(new SqliteOptions { Path = storePath }, Microsoft.Extensions.Logging.Abstractions.NullLogger<SqliteStore>.Instance);
-            await TrainCommand.RunAsync(store, Path.GetFileName(storePath), modelPath, trainers, TimeProvider.System, output,
-                $"dotnet run --project src/Notify.Server -- train --store {Option("--store") ?? storePath}");
+            var retrain = $"dotnet run --project src/Notify.Server -- train --store {Option("--store") ?? storePath}" +
+                          (Option("--source") is { } described ? $" --source \"{described}\"" : "");
+            await TrainCommand.RunAsync(store, Option("--source") ?? Path.GetFileName(storePath), modelPath, trainers, TimeProvider.System, output,
+                Option("--before") is { } before ? before + "\n" + retrain : retrain);
             return 0;
         }
         catch (InvalidOperationException e)
