@@ -68,7 +68,7 @@ public sealed partial class ResponseModelLoader(ResponseScoring scoring, IOption
                 {
                     var model = MlResponseModel.Load(path);
                     Swap(model);
-                    LogLoaded(model.Description);
+                    LogLoaded(model.Description, model.FastPath ? "from the tree parameters" : $"by ML.NET's prediction engine ({model.FastPathOffBecause})");
                 }
                 catch (Exception e) when (e is IOException or InvalidOperationException or FormatException or InvalidDataException or UnauthorizedAccessException)
                 {
@@ -98,8 +98,8 @@ public sealed partial class ResponseModelLoader(ResponseScoring scoring, IOption
         lock (_gate) _debounce?.Dispose();
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Response model loaded: {Model}; 'best' ranks with learned scores")]
-    private partial void LogLoaded(string model);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Response model loaded: {Model}, scored {Scoring}; 'best' ranks with learned scores")]
+    private partial void LogLoaded(string model, string scoring);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "No response model at {Path}: devices are ranked by the heuristic (train one with 'train')")]
     private partial void LogNoModel(string path);

@@ -106,8 +106,11 @@ public static class ResponseTrainer
         {
             TrainerKind.FastTree => prepared.Append(ml.BinaryClassification.Trainers.FastTree(
                 numberOfLeaves: 31, numberOfTrees: 100, minimumExampleCountPerLeaf: 20, learningRate: 0.1)),
-            TrainerKind.LightGbm => prepared.Append(ml.BinaryClassification.Trainers.LightGbm(
-                numberOfLeaves: 31, numberOfIterations: 100, minimumExampleCountPerLeaf: 20, learningRate: 0.1)),
+            // Plain numeric splits on the one-hot slots (as FastTree makes), so both tree models score from their parameters.
+            TrainerKind.LightGbm => prepared.Append(ml.BinaryClassification.Trainers.LightGbm(new Microsoft.ML.Trainers.LightGbm.LightGbmBinaryTrainer.Options
+            {
+                NumberOfLeaves = 31, NumberOfIterations = 100, MinimumExampleCountPerLeaf = 20, LearningRate = 0.1, UseCategoricalSplit = false, Seed = 1,
+            })),
             _ => prepared.Append(ml.Transforms.NormalizeMinMax("Features"))
                 .Append(ml.BinaryClassification.Trainers.SdcaLogisticRegression(maximumNumberOfIterations: 50)),
         };

@@ -53,3 +53,23 @@ public class ResponseTrainerTests
         Assert.Equal(users.Select(ResponseTrainer.IsTestUser), users.Select(ResponseTrainer.IsTestUser));
     }
 }
+
+public class TreeScorerTests
+{
+    [Theory]
+    [InlineData(TrainerKind.FastTree, true)]
+    [InlineData(TrainerKind.LightGbm, true)]
+    [InlineData(TrainerKind.Sdca, false)]
+    public void Load_TreeModel_ScoresFromTheParameters_SameAsMlNet(TrainerKind trainer, bool fast)
+    {
+        var report = ResponseTrainer.Train(Kit.Outcomes(20, 30), [trainer]);
+        var path = Path.Combine(Kit.TempFolder(), "response.zip");
+        ResponseTrainer.Save(report, path);
+        using var model = MlResponseModel.Load(path);
+
+        Assert.True(fast == model.FastPath, model.FastPathOffBecause);
+        var f = new ResponseFeatures("ios", "active", true, true, 5, 0.8, false, false, "wifi", false, 10, 3, "mention", "normal", "inApp", 0);
+        foreach (var row in new[] { f, f with { Presence = "away", Online = false, SecondsSinceActive = 7200 }, f with { Platform = "unseen" } })
+            Assert.Equal(model.ScoreWithEngine(row), model.Score(row), 4);
+    }
+}

@@ -70,7 +70,9 @@ internal static class SimulateCommand
         var modelPath = o.ModelPath is null ? null : Path.IsPathRooted(o.ModelPath) ? o.ModelPath : Path.Combine(root, o.ModelPath);
         if (modelPath is not null && File.Exists(modelPath))
         {
-            scoring = new ResponseScoring(MlResponseModel.Load(modelPath)) { SkipBelow = o.SkipBelow };
+            var model = MlResponseModel.Load(modelPath);
+            Console.WriteLine($"model: {model.Description}, scored {(model.FastPath ? "from the tree parameters" : $"by ML.NET's prediction engine ({model.FastPathOffBecause})")}");
+            scoring = new ResponseScoring(model) { SkipBelow = o.SkipBelow };
             policies.Add(PolicyKind.NotifyModel);
         }
         else Console.WriteLine($"no model at {modelPath ?? "(none)"}: the 'Notify rules + model' row is left out");
