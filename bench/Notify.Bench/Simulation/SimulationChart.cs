@@ -2,43 +2,55 @@ using ScottPlot;
 
 namespace Notify.Bench.Simulation;
 
-/// <summary>One picture of the trade-off: interruptions per event against the median and p90 time until seen.</summary>
+/// <summary>The benchmark's chart: one panel per metric (interruptions per event, share seen within a minute, median and
+/// p90 minutes until seen), one bar per policy in the same colour everywhere.</summary>
 internal static class SimulationChart
 {
     public static void Write(IReadOnlyList<(PolicyKind Policy, PolicyTally Tally)> results, string path, string subtitle)
     {
-        var plot = new Plot();
         var palette = new ScottPlot.Palettes.Category10();
-        for (var i = 0; i < results.Count; i++)
+        var names = results.Select(r => Short(r.Policy)).ToArray();
+        var panels = new (string Title, Func<PolicyTally, double> Value, string Format)[]
         {
-            var (policy, tally) = results[i];
-            var sorted = tally.TimeToSeen.Order().ToList();
-            var x = tally.Interruptions / (double)tally.Events;
-            var median = SimulateCommand.Percentile(sorted, 0.5);
-            var p90 = SimulateCommand.Percentile(sorted, 0.9);
-            var color = palette.GetColor(i);
-            var point = plot.Add.Scatter(new[] { x }, new[] { median });
-            point.Color = color;
-            point.MarkerSize = 14;
-            point.LegendText = $"{SimulateCommand.Name(policy)} (median; bar to p90)";
-            if (double.IsFinite(p90))
+            ("Interruptions per event (lower is better)", t => t.Interruptions / (double)t.Events, "F2"),
+            ("Seen within 1 minute, % (higher is better)", t => 100.0 * t.TimeToSeen.Count(x => x < 1) / t.Events, "F0"),
+            ("Median minutes until seen (lower is better)", t => Cap(SimulateCommand.Percentile(t.TimeToSeen.Order().ToList(), 0.5)), "F1"),
+            ("p90 minutes until seen (lower is better)", t => Cap(SimulateCommand.Percentile(t.TimeToSeen.Order().ToList(), 0.9)), "F0"),
+        };
+        var multi = new Multiplot();
+        multi.AddPlots(panels.Length);
+        multi.Layout = new ScottPlot.MultiplotLayouts.Columns();
+        for (var p = 0; p < panels.Length; p++)
+        {
+            var plot = multi.GetPlot(p);
+            var bars = results.Select((r, i) =>
             {
-                var line = plot.Add.Line(x, median, x, p90);
-                line.Color = color.WithAlpha(0.5);
-                line.LineWidth = 3;
-            }
-            var label = plot.Add.Text(SimulateCommand.Name(policy), x, median);
-            label.LabelFontColor = color;
-            label.LabelFontSize = 12;
-            label.OffsetX = 10;
+                var value = panels[p].Value(r.Tally);
+                return new Bar { Position = i, Value = value, FillColor = palette.GetColor(i), Label = value.ToString(panels[p].Format, System.Globalization.CultureInfo.InvariantCulture) };
+            }).ToList();
+            var series = plot.Add.Bars(bars);
+            series.ValueLabelStyle.FontSize = 11;
+            plot.Axes.Bottom.SetTicks([.. Enumerable.Range(0, names.Length).Select(i => (double)i)], names);
+            plot.Axes.Bottom.MinimumSize = 50;
+            plot.Axes.Margins(bottom: 0, top: 0.15);
+            plot.Title(panels[p].Title, size: 12);
         }
-        plot.Title($"Smart delivery: fewer interruptions vs time until seen ({subtitle})");
-        plot.XLabel("interruptions per event (lower is better)");
-        plot.YLabel("minutes until seen: median, line to p90 (lower is better)");
-        plot.Axes.SetLimitsX(0, results.Max(r => r.Tally.Interruptions / (double)r.Tally.Events) * 1.35);
-        plot.Axes.Bottom.Min = 0;
-        plot.ShowLegend(Alignment.UpperRight);
+        multi.GetPlot(0).Axes.Left.Label.Text = subtitle;
+        multi.GetPlot(0).Axes.Left.Label.FontSize = 12;
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        plot.SavePng(path, 1100, 650);
+        multi.SavePng(path, 1500, 520);
     }
+
+    /// <summary>"Never" (an unseen event at that percentile) drawn as a day.</summary>
+    private static double Cap(double minutes) => double.IsFinite(minutes) ? minutes : 1440;
+
+    private static string Short(PolicyKind p) => p switch
+    {
+        PolicyKind.FanOut => "Fan-out",
+        PolicyKind.MostRecent => "Most\nrecent",
+        PolicyKind.SlackStyle => "Slack-\nstyle",
+        PolicyKind.NotifyRules => "Notify\nrules",
+        PolicyKind.NotifyModel => "Notify\n+ model",
+        _ => "Explore",
+    };
 }
