@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Running;
 using Notify.Bench.Load;
 using Notify.Bench.Push;
+using Notify.Bench.Simulation;
 
 // Notify.Bench: `load` drives a running Notify server end to end (against a bare Kestrel baseline measured
 // in the same run); `push` drives one FCM adapter against the loopback FCM (against raw HTTP POSTs of the same
@@ -10,6 +11,7 @@ if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
     Console.WriteLine(LoadOptions.Usage);
     Console.WriteLine(PushOptions.Usage);
     Console.WriteLine("  micro [BenchmarkDotNet args]   e.g. micro --filter '*' --job short");
+    Console.WriteLine(SimulateCommand.Usage);
     return 0;
 }
 
@@ -47,7 +49,15 @@ switch (args[0])
         if (!rest.Any(a => a is "--filter" or "-f" or "--list" or "--help")) rest = [.. rest, "--filter", "*"];
         BenchmarkSwitcher.FromAssembly(typeof(LoadCommand).Assembly).Run(rest);
         return 0;
+    case "simulate":
+        if (!SimulateCommand.TryParse(args[1..], out var simulate, out var simulateError))
+        {
+            Console.Error.WriteLine(simulateError);
+            Console.Error.WriteLine(SimulateCommand.Usage);
+            return 2;
+        }
+        return await SimulateCommand.RunAsync(simulate);
     default:
-        Console.Error.WriteLine($"unknown command '{args[0]}'; use load, push or micro");
+        Console.Error.WriteLine($"unknown command '{args[0]}'; use load, push, micro or simulate");
         return 2;
 }

@@ -6,9 +6,16 @@ using Notify.Server.Api;
 using Notify.Server.Auth;
 using Notify.Server.WebConsole;
 using Notify.Server.Hosting;
+using Notify.Server.Learning;
 using Notify.Server.Problems;
 using Notify.Server.Realtime;
 using Notify.Server.Rules;
+
+if (TrainEntry.IsTrain(args))
+{
+    Environment.ExitCode = await TrainEntry.RunAsync(args, Console.Out, Console.Error);
+    return;
+}
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = ContentRoot.Resolve(args) });
 

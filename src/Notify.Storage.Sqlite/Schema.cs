@@ -50,6 +50,16 @@ internal static class Schema
         CREATE INDEX IF NOT EXISTS webhook_outbox_due ON webhook_outbox (due_at) WHERE due_at IS NOT NULL;
         CREATE TABLE IF NOT EXISTS rule_versions (
             version TEXT PRIMARY KEY, name TEXT NOT NULL, source TEXT NOT NULL, created_at INTEGER NOT NULL) WITHOUT ROWID;
+        """ + Outcomes;
+
+    /// <summary>Training data for the response model (one row per device delivery), apart from the notification tables:
+    /// written behind, never part of a notification's commit.</summary>
+    public const string Outcomes = """
+        CREATE TABLE IF NOT EXISTS outcomes (
+            delivery_id TEXT PRIMARY KEY, notification_id TEXT NOT NULL, app_id TEXT NOT NULL, user_id TEXT NOT NULL,
+            device_id TEXT NOT NULL, step INTEGER NOT NULL, decided_at INTEGER NOT NULL, wait_ms INTEGER, features_json TEXT NOT NULL,
+            outcome TEXT, resolved_at INTEGER);
+        CREATE INDEX IF NOT EXISTS outcomes_open ON outcomes (notification_id) WHERE outcome IS NULL;
         """;
 
     /// <summary>Upgrades from each older version (PRAGMA user_version) to the next.</summary>
@@ -59,7 +69,7 @@ internal static class Schema
               "ALTER TABLE notifications ADD COLUMN hold_kind TEXT; ALTER TABLE notifications ADD COLUMN hold_step INTEGER NOT NULL DEFAULT 0; " +
               "ALTER TABLE timers ADD COLUMN attempt INTEGER NOT NULL DEFAULT 0; " +
               "ALTER TABLE deliveries ADD COLUMN silent INTEGER NOT NULL DEFAULT 0; ALTER TABLE deliveries ADD COLUMN attempt INTEGER NOT NULL DEFAULT 0;",
-        // 3: the attempts, webhook_outbox tables and the deliveries_outbox index are new; CREATE ... IF NOT EXISTS adds them.
-        [2] = "",
+        // 3: new tables (attempts, webhook_outbox, outcomes) and the deliveries_outbox index; CREATE ... IF NOT EXISTS adds them.
+        [2] = Outcomes,
     };
 }

@@ -52,6 +52,7 @@ public sealed partial class SqliteStore : INotifyStore, IAsyncDisposable
         _writer = new SqliteWriter(builder.ConnectionString,
             $"PRAGMA synchronous={sync}; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;", options.MaxBatch, logger);
         Path = path;
+        _logger = logger;
     }
 
     /// <summary>The full path of the database file.</summary>

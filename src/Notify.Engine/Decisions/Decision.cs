@@ -24,6 +24,16 @@ public sealed record DecisionInput(Notification Notification, User User, IReadOn
     /// <summary>The learned chance (0..1) that the user responds on a device within the step's wait; null when no
     /// model is loaded. <c>best</c> ranks by it right after presence; the trace shows it.</summary>
     public Func<DeviceSnapshot, double?>? ResponseScore { get; init; }
+
+    /// <summary>The learned score for a given step and channel (what a model needs besides the device); when set it
+    /// wins over <see cref="ResponseScore"/>. Built per decision by <c>Learning.ResponseScoring.For</c>.</summary>
+    public Func<int, Channel, Func<DeviceSnapshot, double?>>? ResponseScoreFor { get; init; }
+
+    /// <summary>With a learned score: a step (other than the last, a repeat or <c>to: all</c>) whose best candidate's chance
+    /// of a response within the wait is below this is passed over at once for the next step, instead of interrupting
+    /// with a delivery that will likely go unseen and then waiting it out. If no later step can reach the user, the
+    /// skipped step is taken after all. Null (the default) never skips.</summary>
+    public double? SkipBelow { get; init; }
 }
 
 /// <summary>Why and until when a notification waits instead of being sent.</summary>

@@ -55,6 +55,7 @@ public static class DecisionEngine
         }
 
         var vars = ConditionContext.For(n, user, now);
+        Decision? skipped = null;
         for (var i = input.FromStep; i < rule.Steps.Length; i++)
         {
             var step = rule.Steps[i];
@@ -111,9 +112,24 @@ public static class DecisionEngine
                 eligible = ready;
             }
 
-            var (targets, why) = Pick(alt.To, eligible, label, i, Trace, input.ResponseScore);
+            var score = input.ResponseScoreFor?.Invoke(i, alt.Via) ?? input.ResponseScore;
+            var (targets, why) = Pick(alt.To, eligible, label, i, Trace, score);
+            if (input.SkipBelow is { } floor && score is not null && alt.To != StepTarget.All && !input.IsRepeat && i + 1 < rule.Steps.Length
+                && score(targets[0]) is { } chance && chance < floor)
+            {
+                Trace(i, targets[0].Device.Id, $"{label}: passed over, the best candidate {Label(targets[0])} has a learned response of {chance:P0}, below {floor:P0}: trying the next step now");
+                skipped ??= new Decision(i, alt.Via, targets, false, why, trace) { Silent = silent };
+                continue;
+            }
             Trace(i, targets.Count == 1 ? targets[0].Device.Id : null, silent ? why + " (silently)" : why);
             return new Decision(i, alt.Via, targets, false, why, trace) { Silent = silent };
+        }
+
+        if (skipped is not null)
+        {
+            var back = $"no later step could reach the user: back to step {skipped.Step + 1}; {skipped.Reason}";
+            Trace(skipped.Step, skipped.Targets.Count == 1 ? skipped.Targets[0].Device.Id : null, back);
+            return skipped with { Reason = back };
         }
 
         var none = input.FromStep >= rule.Steps.Length ? "no further step" : $"no step from {input.FromStep + 1} on could reach the user";
@@ -171,9 +187,9 @@ public static class DecisionEngine
             case StepTarget.All:
                 return (eligible, $"{label}: all {eligible.Count} eligible device(s)");
             case StepTarget.Attention:
-                var attention = eligible.OrderByDescending(d => d.State.LastActiveAt ?? DateTimeOffset.MinValue)
-                    .ThenBy(d => d.Device.Id, StringComparer.Ordinal).First();
-                return ([attention], $"{label}: {Label(attention)} has the user's attention (active, last active {attention.State.LastActiveAt:O})");
+                var attention = DeviceRanking.RankAttention(eligible, score).First();
+                var learned = score?.Invoke(attention) is { } chance ? $", learned response {chance:P0}" : "";
+                return ([attention], $"{label}: {Label(attention)} has the user's attention (active, last active {attention.State.LastActiveAt:O}{learned})");
             default:
                 var ranked = DeviceRanking.Rank(eligible, score).ToList();
                 string Why(DeviceSnapshot d) => DeviceRanking.Describe(d.State) + (score?.Invoke(d) is { } p ? $", learned response {p:P0}" : "");

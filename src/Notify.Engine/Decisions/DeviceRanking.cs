@@ -13,7 +13,7 @@ namespace Notify.Engine.Decisions;
 /// <item>most recent activity (last active, then last seen);</item>
 /// <item>the device id, so equal devices always rank the same way.</item>
 /// </list>
-/// The learned response score (issue "learned context") slots in after presence when present.
+/// The learned response score (<see cref="Learning.ResponseScoring"/>) slots in after presence when a model is loaded.
 /// </summary>
 public static class DeviceRanking
 {
@@ -31,6 +31,22 @@ public static class DeviceRanking
         .ThenByDescending(d => d.State.LastActiveAt ?? DateTimeOffset.MinValue)
         .ThenByDescending(d => d.State.LastSeenAt ?? DateTimeOffset.MinValue)
         .ThenBy(d => d.Device.Id, StringComparer.Ordinal);
+
+    /// <summary>Devices active within this long of the most recently active one are "equally" in the user's attention
+    /// (reports arrive seconds apart from a phone in hand and a laptop in use); the learned score breaks that tie.</summary>
+    public static readonly TimeSpan AttentionTie = TimeSpan.FromSeconds(30);
+
+    /// <summary>The order for <c>attention</c> among online, active devices: the most recently active first; with a
+    /// learned score, devices active within <see cref="AttentionTie"/> of the latest are ordered by the score first.</summary>
+    public static IOrderedEnumerable<DeviceSnapshot> RankAttention(IReadOnlyCollection<DeviceSnapshot> devices, Func<DeviceSnapshot, double?>? score = null)
+    {
+        var latest = devices.Max(d => d.State.LastActiveAt ?? DateTimeOffset.MinValue);
+        return devices
+            .OrderByDescending(d => score is not null && latest - (d.State.LastActiveAt ?? DateTimeOffset.MinValue) <= AttentionTie)
+            .ThenByDescending(d => score is not null && latest - (d.State.LastActiveAt ?? DateTimeOffset.MinValue) <= AttentionTie ? score(d) ?? 0 : 0)
+            .ThenByDescending(d => d.State.LastActiveAt ?? DateTimeOffset.MinValue)
+            .ThenBy(d => d.Device.Id, StringComparer.Ordinal);
+    }
 
     public static bool IsLowBattery(DeviceState s) =>
         s.Battery is { } b && !b.Charging && (b.Level < LowBattery || b.LowPower);

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Notify.Engine.Channels;
 using Notify.Engine.Decisions;
 using Notify.Engine.Devices;
+using Notify.Engine.Learning;
 using Notify.Engine.Model;
 using Notify.Engine.Rules;
 using Notify.Engine.Storage;
@@ -17,7 +18,8 @@ namespace Notify.Engine.Notifications;
 /// with effect. Work on one notification is serialized; different notifications run in parallel.
 /// </summary>
 public sealed partial class DeliveryWorkflow(INotifyStore store, RuleSet rules, DeviceStateTracker devices, IRealtimeSender realtime,
-    DispatchQueue dispatch, TimerSchedule schedule, DeliveryOptions options, NotifyMetrics metrics, TimeProvider time, ILogger<DeliveryWorkflow> logger)
+    DispatchQueue dispatch, TimerSchedule schedule, DeliveryOptions options, NotifyMetrics metrics, TimeProvider time, ILogger<DeliveryWorkflow> logger,
+    ResponseScoring? scoring = null, IOutcomeRecorder? outcomes = null)
 {
     private readonly KeyedLock _locks = new();
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(string AppId, string UserId), byte> _deviceHolds = new();
@@ -62,10 +64,13 @@ public sealed partial class DeliveryWorkflow(INotifyStore store, RuleSet rules, 
         var decision = DecisionEngine.Decide(new DecisionInput(notification, user, snapshots, rule, 0, [], options.EnabledChannels, now)
         {
             PushProviders = options.PushProviders,
+            ResponseScoreFor = scoring?.For(notification, user, now),
+            SkipBelow = scoring?.SkipBelow,
         });
         var change = new NotificationChange(notification.Id);
         var sends = new List<Send>();
         notification = ApplyDecision(notification, decision, change, sends, now, isFollowUp: false);
+        outcomes.Decided(user, notification, rule, decision, change.NewDeliveries, now);
         if (!notification.Status.IsFinal())
             change.NewTimers.Add(new TimerRecord(Ids.New("tmr", now), notification.Id, TimerKind.Expire, -1, notification.ExpiresAt));
 
@@ -109,6 +114,7 @@ public sealed partial class DeliveryWorkflow(INotifyStore store, RuleSet rules, 
         change.Update = change.Update! with { AcknowledgedAt = now, AcknowledgedBy = device.Id };
         AddEvent(change, n, WebhookEventTypes.Seen, now, new() { ["action"] = Names.Of(action), ["deviceId"] = device.Id });
         var commit = await store.CommitAsync([change], ct);
+        if (commit.Skipped?.Contains(n.Id) != true) outcomes?.Responded(n.Id, device.Id, action, now);
         await AfterCommitAsync([change], sends, commit, ct);
         return new AckOutcome.Done(n.Id, change.Update.Status);
     }
@@ -137,6 +143,7 @@ public sealed partial class DeliveryWorkflow(INotifyStore store, RuleSet rules, 
         else if (timer.Kind == TimerKind.Expire || n!.IsExpired(now))
         {
             change = Finish(details!, NotificationStatus.Expired, "expired", null, $"expired (TTL ended {n!.ExpiresAt:O}) before anyone saw it", sends, now);
+            outcomes?.Unanswered(n.Id, null, OutcomeKind.Expired, now);
             change.DeletedTimers.Add(timer.Id);
             AddEvent(change, n, WebhookEventTypes.Expired, now);
         }
@@ -147,6 +154,7 @@ public sealed partial class DeliveryWorkflow(INotifyStore store, RuleSet rules, 
                 : timer.Attempt > 0 ? $"unseen after step {timer.Step + 1}'s wait: repeat {timer.Attempt} of {timer.Step + 1}"
                 : $"unseen after step {timer.Step + 1}'s wait: following up";
             var fromStep = timer.Kind == TimerKind.Release || timer.Attempt > 0 ? timer.Step : timer.Step + 1;
+            if (timer.Kind == TimerKind.FollowUp) outcomes?.Unanswered(n.Id, timer.Step, OutcomeKind.FollowedUp, now);
             await DecideAgainAsync(details!, change, sends, now, why, fromStep, timer.Attempt,
                 deferralOver: timer.Kind == TimerKind.Release && n.Hold == HoldKind.Timer ? timer.Step : null, ct);
         }
@@ -203,10 +211,13 @@ public sealed partial class DeliveryWorkflow(INotifyStore store, RuleSet rules, 
             PushProviders = options.PushProviders,
             DeferralOver = deferralOver,
             IsRepeat = attempt > 0,
+            ResponseScoreFor = scoring?.For(n, user, now),
+            SkipBelow = scoring?.SkipBelow,
         });
         if (traceOnlyIfFound && decision.Hold?.Kind == HoldKind.Device) return;
         change.Trace.Add(new TraceEntry(now, fromStep, null, why));
         var updated = ApplyDecision(n, decision, change, sends, now, isFollowUp: true, attempt, deferralOver);
+        outcomes.Decided(user, n, rule, decision, change.NewDeliveries, now);
         if (updated != n)
         {
             change.Update = updated;

@@ -5,6 +5,7 @@ using Notify.Engine.Notifications;
 using Notify.Engine.Rules;
 using Notify.Engine.Storage;
 using Notify.Engine.Timers;
+using Notify.Learning;
 using Notify.Server.Realtime;
 using Notify.Server.Rules;
 using Notify.Storage.Sqlite;
@@ -28,6 +29,7 @@ public static class NotifyServices
         });
         builder.Services.AddSingleton<INotifyStore>(sp => sp.GetRequiredService<SqliteStore>());
         builder.Services.AddSingleton<IStoreBrowser>(sp => sp.GetRequiredService<SqliteStore>());
+        builder.Services.AddSingleton<Notify.Engine.Learning.IOutcomeRecorder>(sp => sp.GetRequiredService<SqliteStore>());
         return builder;
     }
 
@@ -61,6 +63,7 @@ public static class NotifyServices
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<DeliveryOptions>>().Value);
         services.AddSingleton<NotifyMetrics>();
         services.AddSingleton<DeliveryWorkflow>();
+        services.AddResponseModel(path => ContentRoot.Under(builder.Environment, path));
         services.AddSingleton(sp => new TimerLoop(sp.GetRequiredService<INotifyStore>(), sp.GetRequiredService<TimerSchedule>(),
             sp.GetRequiredService<DeliveryWorkflow>().FireAsync, sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<IOptions<TimerOptions>>().Value, sp.GetRequiredService<ILogger<TimerLoop>>()));

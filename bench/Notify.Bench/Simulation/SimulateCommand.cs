@@ -1,0 +1,197 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Microsoft.Extensions.Logging.Abstractions;
+using Notify.Engine.Learning;
+using Notify.Engine.Rules;
+using Notify.Learning;
+using Notify.Storage.Sqlite;
+
+namespace Notify.Bench.Simulation;
+
+/// <summary>The smart-delivery benchmark and the training-data generator (<c>Notify.Bench simulate ...</c>).</summary>
+internal static class SimulateCommand
+{
+    public const string Usage = """
+          simulate [--seed 42] [--users 800] [--days 14] [--events 10] [--model models/response.zip]
+                   [--skip-below 0.2|none] [--breakdown] [--chart docs/smart-delivery.png] [--markdown PATH]
+              replays one simulated population's events through fan-out, most-recent-device, Slack-style, Notify's
+              rules, and Notify's rules with the learned model (when the model file exists); prints the table
+          simulate --record data/sim-outcomes.db [--seed 7] [--users 800] [--days 14]
+              runs Notify's rules with random tie-breaks on the population and records every delivery's outcome
+              in that SQLite file (replaced), for: dotnet run --project src/Notify.Server -- train --store PATH
+        """;
+
+    public sealed record Options(int Seed, int Users, int Days, double EventsPerDay, string? ModelPath, string? ChartPath, string? MarkdownPath, string? RecordPath)
+    {
+        /// <summary>The model policy's <see cref="ResponseScoring.SkipBelow"/>; the server's default unless given.</summary>
+        public double? SkipBelow { get; init; } = new LearningOptions().SkipBelow;
+
+        /// <summary>Print how Notify's policies made each event's first delivery.</summary>
+        public bool Breakdown { get; init; }
+    }
+
+    public static bool TryParse(string[] args, out Options options, out string? error)
+    {
+        options = new Options(42, 800, 14, 10, "models/response.zip", null, null, null);
+        error = null;
+        for (var i = 0; i < args.Length; i++)
+        {
+            var value = i + 1 < args.Length ? args[i + 1] : null;
+            bool Int(out int v) => int.TryParse(value, CultureInfo.InvariantCulture, out v) && v > 0;
+            switch (args[i])
+            {
+                case "--seed" when Int(out var seed): options = options with { Seed = seed }; i++; break;
+                case "--users" when Int(out var users): options = options with { Users = users }; i++; break;
+                case "--days" when Int(out var days): options = options with { Days = days }; i++; break;
+                case "--events" when double.TryParse(value, CultureInfo.InvariantCulture, out var e) && e > 0: options = options with { EventsPerDay = e }; i++; break;
+                case "--model" when value is not null: options = options with { ModelPath = value == "none" ? null : value }; i++; break;
+                case "--chart" when value is not null: options = options with { ChartPath = value }; i++; break;
+                case "--markdown" when value is not null: options = options with { MarkdownPath = value }; i++; break;
+                case "--record" when value is not null: options = options with { RecordPath = value }; i++; break;
+                case "--breakdown": options = options with { Breakdown = true }; break;
+                case "--skip-below" when value == "none": options = options with { SkipBelow = null }; i++; break;
+                case "--skip-below" when double.TryParse(value, CultureInfo.InvariantCulture, out var floor) && floor is >= 0 and <= 1:
+                    options = options with { SkipBelow = floor }; i++; break;
+                default: error = $"simulate: '{args[i]}' is not an option here or lacks a valid value"; return false;
+            }
+        }
+        return true;
+    }
+
+    public static async Task<int> RunAsync(Options o)
+    {
+        var root = RepoRoot();
+        var rules = LoadRules(Path.Combine(root, "rules"));
+        if (o.RecordPath is { } record) return await RecordAsync(o, rules, Path.GetFullPath(record));
+
+        var policies = new List<PolicyKind> { PolicyKind.FanOut, PolicyKind.MostRecent, PolicyKind.SlackStyle, PolicyKind.NotifyRules };
+        ResponseScoring? scoring = null;
+        var modelPath = o.ModelPath is null ? null : Path.IsPathRooted(o.ModelPath) ? o.ModelPath : Path.Combine(root, o.ModelPath);
+        if (modelPath is not null && File.Exists(modelPath))
+        {
+            var model = MlResponseModel.Load(modelPath);
+            Console.WriteLine($"model: {model.Description}, scored {(model.FastPath ? "from the tree parameters" : $"by ML.NET's prediction engine ({model.FastPathOffBecause})")}");
+            scoring = new ResponseScoring(model) { SkipBelow = o.SkipBelow };
+            policies.Add(PolicyKind.NotifyModel);
+        }
+        else Console.WriteLine($"no model at {modelPath ?? "(none)"}: the 'Notify rules + model' row is left out");
+
+        var clock = Stopwatch.StartNew();
+        var breakdown = o.Breakdown ? new System.Collections.Concurrent.ConcurrentDictionary<string, int>() : null;
+        var results = Run(o, rules, policies, scoring, null, breakdown);
+        if (breakdown is not null)
+        {
+            Console.WriteLine("first delivery of each event (first decision that sent):");
+            foreach (var (what, count) in breakdown.OrderBy(k => k.Key.Split(':')[0]).ThenByDescending(k => k.Value)) Console.WriteLine($"{count,8}  {what}");
+        }
+        Console.WriteLine($"simulated {o.Users} users x {o.Days} days, seed {o.Seed}, skip below {(o.SkipBelow is { } f ? f.ToString("P0", CultureInfo.InvariantCulture) : "none")}, in {clock.Elapsed.TotalSeconds:F0} s");
+        var table = Table(results);
+        Console.WriteLine(table);
+        var verdict = Verdict(results);
+        Console.WriteLine(verdict);
+        if (o.MarkdownPath is { } md) await File.WriteAllTextAsync(md, table + "\n" + verdict + "\n");
+        if (o.ChartPath is { } chart)
+        {
+            var path = Path.IsPathRooted(chart) ? chart : Path.Combine(root, chart);
+            SimulationChart.Write(results, path, $"{o.Users} users, {o.Days} days, seed {o.Seed}");
+            Console.WriteLine($"chart: {path}");
+        }
+        return 0;
+    }
+
+    /// <summary>Runs the policies over the population, users in parallel, merged in user order (deterministic).</summary>
+    public static IReadOnlyList<(PolicyKind Policy, PolicyTally Tally)> Run(Options o, RuleSet rules, IReadOnlyList<PolicyKind> policies,
+        ResponseScoring? scoring, IOutcomeRecorder? recorder, System.Collections.Concurrent.ConcurrentDictionary<string, int>? breakdown = null)
+    {
+        var simulator = new Simulator(o.Seed, rules, scoring, recorder) { Breakdown = breakdown };
+        var perUser = new PolicyTally[o.Users][];
+        Parallel.For(0, o.Users, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
+        {
+            var user = Population.Build(o.Seed, i, o.Days, o.EventsPerDay);
+            perUser[i] = policies.Select(p => simulator.Run(user, p)).ToArray();
+        });
+        return policies.Select((p, k) =>
+        {
+            var total = new PolicyTally();
+            foreach (var u in perUser) total.Add(u[k]);
+            return (p, total);
+        }).ToList();
+    }
+
+    private static async Task<int> RecordAsync(Options o, RuleSet rules, string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        foreach (var f in new[] { path, path + "-wal", path + "-shm" }) File.Delete(f);
+        await using var store = new SqliteStore(new SqliteOptions { Path = path }, NullLogger<SqliteStore>.Instance);
+        var clock = Stopwatch.StartNew();
+        var results = Run(o, rules, [PolicyKind.Explore], null, store);
+        await store.FlushOutcomesAsync();
+        var outcomes = await store.ReadOutcomesAsync();
+        Console.WriteLine($"recorded {outcomes.Count} outcomes ({outcomes.Count(x => x.Responded == true)} responded within the wait) " +
+                          $"for {results[0].Tally.Events} events of {o.Users} users, seed {o.Seed}, in {clock.Elapsed.TotalSeconds:F0} s: {path}");
+        return 0;
+    }
+
+    public static RuleSet LoadRules(string directory)
+    {
+        var set = new RuleSet();
+        set.Apply(RuleDirectory.List(directory).Select(f => RuleDirectory.Read(directory, f)), Population.Start);
+        if (set.Problems.Count > 0) throw new InvalidOperationException($"rules in {directory}: {string.Join("; ", set.Problems)}");
+        return set;
+    }
+
+    public static string RepoRoot()
+    {
+        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+                if (Directory.Exists(Path.Combine(dir.FullName, "rules")) && File.Exists(Path.Combine(dir.FullName, "appsettings.json")))
+                    return dir.FullName;
+        throw new InvalidOperationException("Run from inside the repository: the rules/ folder was not found.");
+    }
+
+    public static string Name(PolicyKind p) => p switch
+    {
+        PolicyKind.FanOut => "Fan-out to every device",
+        PolicyKind.MostRecent => "Most recently active device",
+        PolicyKind.SlackStyle => "Slack-style (desktop, then phone)",
+        PolicyKind.NotifyRules => "Notify rules (heuristic ranking)",
+        PolicyKind.NotifyModel => "Notify rules + learned model",
+        _ => "Notify rules, random tie-breaks",
+    };
+
+    public static double Percentile(List<double> sorted, double q) => sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(q * sorted.Count) - 1)];
+
+    public static string Minutes(double v) => double.IsPositiveInfinity(v) ? "never" : v.ToString(v < 10 ? "F1" : "F0", CultureInfo.InvariantCulture) + " min";
+
+    public static string Table(IReadOnlyList<(PolicyKind Policy, PolicyTally Tally)> results)
+    {
+        var s = new StringBuilder();
+        s.Append("| policy | interruptions per event | seen within 1 min | median time to seen | p90 time to seen | not seen within 1 h | quiet-hours violations per 100 events | deliveries to devices under 15% battery per 100 events |\n");
+        s.Append("|---|---|---|---|---|---|---|---|\n");
+        foreach (var (p, t) in results)
+        {
+            var sorted = t.TimeToSeen.Order().ToList();
+            var unseen = sorted.Count(x => x > 60) / (double)t.Events;
+            s.Append(CultureInfo.InvariantCulture, $"| {Name(p)} | {t.Interruptions / (double)t.Events:F2} | {sorted.Count(x => x < 1) / (double)t.Events:P1} | {Minutes(Percentile(sorted, 0.5))} | {Minutes(Percentile(sorted, 0.9))} | {unseen:P1} | {100.0 * t.QuietViolations / t.Events:F1} | {100.0 * t.LowBattery / t.Events:F2} |\n");
+        }
+        s.Append(CultureInfo.InvariantCulture, $"\n{results[0].Tally.Events:N0} events per policy.\n");
+        return s.ToString();
+    }
+
+    /// <summary>The issue's bar: Notify with the model at most 1.2 interruptions per event, median time to seen at most 10%
+    /// above fan-out's.</summary>
+    public static string Verdict(IReadOnlyList<(PolicyKind Policy, PolicyTally Tally)> results)
+    {
+        var fan = results.FirstOrDefault(r => r.Policy == PolicyKind.FanOut).Tally;
+        var model = results.FirstOrDefault(r => r.Policy == PolicyKind.NotifyModel).Tally;
+        if (fan is null || model is null) return "bar: not evaluated (needs the fan-out and the model rows)";
+        var interruptions = model.Interruptions / (double)model.Events;
+        var fanMedian = Percentile(fan.TimeToSeen.Order().ToList(), 0.5);
+        var modelMedian = Percentile(model.TimeToSeen.Order().ToList(), 0.5);
+        var ratio = modelMedian / fanMedian;
+        var met = interruptions <= 1.2 && ratio <= 1.1;
+        return string.Create(CultureInfo.InvariantCulture,
+            $"bar (<= 1.2 interruptions per event, median time to seen <= 1.10 x fan-out): interruptions {interruptions:F2}, median {Minutes(modelMedian)} vs {Minutes(fanMedian)} ({ratio:F2} x): {(met ? "MET" : "NOT MET")}");
+    }
+}
