@@ -30,6 +30,13 @@ internal static class MongoIndexes
         }
     }
 
+    /// <summary>The command that changes an existing TTL index's expiry in place.</summary>
+    public static BsonDocument ChangeTtl(Spec spec, TimeSpan expireAfter) => new()
+    {
+        ["collMod"] = spec.Collection,
+        ["index"] = new BsonDocument { ["name"] = spec.Name, ["expireAfterSeconds"] = (long)expireAfter.TotalSeconds },
+    };
+
     public static IReadOnlyList<Spec> All(TimeSpan idempotencyRetention) =>
     [
         // GetUser, UpsertUser, SetQuietHours, SetPreferences, ListUsers (both orders). Unique: one profile per (app, user).

@@ -57,8 +57,25 @@ public sealed partial class MongoStore
     {
         try
         {
-            foreach (var collection in MongoIndexes.All(_options.IdempotencyRetention).GroupBy(s => s.Collection))
-                await _db.GetCollection<BsonDocument>(collection.Key).Indexes.CreateManyAsync(collection.Select(s => s.ToModel()));
+            foreach (var spec in MongoIndexes.All(_options.IdempotencyRetention))
+            {
+                var indexes = _db.GetCollection<BsonDocument>(spec.Collection).Indexes;
+                try
+                {
+                    await indexes.CreateOneAsync(spec.ToModel());
+                }
+                catch (MongoCommandException e) when (e.Code == IndexOptionsConflict && spec.ExpireAfter is { } ttl)
+                {
+                    // The retention setting changed: MongoDB changes a TTL in place with collMod, not with createIndexes.
+                    await _db.RunCommandAsync<BsonDocument>(MongoIndexes.ChangeTtl(spec, ttl));
+                    LogTtlChanged(spec.Name, ttl);
+                }
+                catch (MongoCommandException e) when (e.Code is IndexOptionsConflict or IndexKeySpecsConflict)
+                {
+                    // An index of that name exists with other keys or options (edited by hand?): queries still work, maybe slower.
+                    LogIndexConflict(e, spec.Collection, spec.Name);
+                }
+            }
             LogIndexesReady(Address, _options.Database);
         }
         catch (Exception e)
@@ -67,6 +84,15 @@ public sealed partial class MongoStore
             throw;
         }
     }
+
+    private const int IndexOptionsConflict = 85;
+    private const int IndexKeySpecsConflict = 86;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "MongoDB index {Index}: expiry changed to {Ttl}")]
+    private partial void LogTtlChanged(string index, TimeSpan ttl);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "MongoDB index {Collection}.{Index} exists with other keys or options; drop it to let Notify create it as documented (docs/operations.md)")]
+    private partial void LogIndexConflict(Exception e, string collection, string index);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "MongoDB at {Address}: indexes of database {Database} are in place")]
     private partial void LogIndexesReady(string address, string database);

@@ -30,4 +30,13 @@ public sealed class MongoIndexesTests
     {
         Assert.Equal(TimeSpan.FromHours(48), MongoIndexes.All(TimeSpan.FromHours(48)).Single(s => s.Name == "idempotency_ttl").ExpireAfter);
     }
+
+    [Fact]
+    public void ChangeTtl_RetentionChanged_CollModOfTheTtlIndexInSeconds()
+    {
+        var spec = MongoIndexes.All(TimeSpan.FromHours(48)).Single(s => s.Name == "idempotency_ttl");
+
+        Assert.Equal(BsonDocument.Parse("{ collMod: 'idempotency', index: { name: 'idempotency_ttl', expireAfterSeconds: NumberLong(172800) } }"),
+            MongoIndexes.ChangeTtl(spec, spec.ExpireAfter!.Value));
+    }
 }
