@@ -8,13 +8,45 @@ using Notify.Server.Realtime;
 namespace Notify.Server.Hosting;
 
 /// <summary>Runs the durable timers (follow-ups, expiries) for the life of the process.</summary>
-public sealed class TimerService(TimerLoop loop, DeliveryWorkflow workflow) : BackgroundService
+public sealed class TimerService(TimerLoop loop, DeliveryWorkflow workflow, TimeProvider time, ILogger<TimerService> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await workflow.LoadDeviceHoldsAsync(stoppingToken);
+        if (!await StoreRetry.UntilAvailableAsync(workflow.LoadDeviceHoldsAsync, "loading device holds", time, logger, stoppingToken)) return;
         await loop.RunAsync(stoppingToken);
     }
+}
+
+/// <summary>
+/// Start-up work that reads the store, run again while the store is unavailable (a MongoDB server down or without a primary)
+/// instead of failing the background service, which would stop the host: the process waits for the store and recovers.
+/// </summary>
+internal static partial class StoreRetry
+{
+    /// <summary>Between attempts (default 5 seconds): each attempt already waits up to the store's own timeout.</summary>
+    public static readonly TimeSpan Pause = TimeSpan.FromSeconds(5);
+
+    /// <returns>False when stopped before the work succeeded.</returns>
+    public static async Task<bool> UntilAvailableAsync(Func<CancellationToken, Task> work, string what, TimeProvider time, ILogger logger, CancellationToken ct)
+    {
+        while (true)
+        {
+            try
+            {
+                await work(ct);
+                return true;
+            }
+            catch (StoreUnavailableException e)
+            {
+                LogWaiting(logger, what, e.Message);
+            }
+            try { await Task.Delay(Pause, time, ct); }
+            catch (OperationCanceledException) { return false; }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The store is unavailable while {What}; trying again shortly: {Reason}")]
+    private static partial void LogWaiting(ILogger logger, string what, string reason);
 }
 
 /// <summary>Writes device state behind: every <see cref="RealtimeOptions.StateFlushInterval"/>, and once more at shutdown.</summary>

@@ -123,9 +123,11 @@ public sealed class ConfiguredChannels(IReadOnlyList<IPushProvider> push, IEmail
 }
 
 /// <summary>Sends pending push and email deliveries for the life of the process.</summary>
-public sealed class ChannelDispatchService(ChannelDispatcher dispatcher) : BackgroundService
+public sealed class ChannelDispatchService(ChannelDispatcher dispatcher, TimeProvider time, ILogger<ChannelDispatchService> logger) : BackgroundService
 {
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) => dispatcher.RunAsync(stoppingToken);
+    // The dispatcher first reads what a previous run left pending; with the store unavailable it waits for it.
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        StoreRetry.UntilAvailableAsync(dispatcher.RunAsync, "loading pending sends", time, logger, stoppingToken);
 }
 
 /// <summary>Posts webhook events from the outbox for the life of the process.</summary>

@@ -8,6 +8,7 @@ using Notify.Engine.Timers;
 using Notify.Learning;
 using Notify.Server.Realtime;
 using Notify.Server.Rules;
+using Notify.Storage.MongoDb;
 using Notify.Storage.Sqlite;
 
 namespace Notify.Server.Hosting;
@@ -15,11 +16,21 @@ namespace Notify.Server.Hosting;
 /// <summary>Wiring of the engine, the store and the realtime channel.</summary>
 public static class NotifyServices
 {
+    /// <summary>The store named by <c>Storage:Provider</c>: <c>sqlite</c> (default, one node) or <c>mongodb</c> (several nodes;
+    /// <c>Storage:MongoDB:ConnectionString</c>, <c>Storage:MongoDB:Database</c>, see docs/operations.md).</summary>
     public static IHostApplicationBuilder AddNotifyStorage(this IHostApplicationBuilder builder)
     {
         var provider = builder.Configuration["Storage:Provider"] ?? "sqlite";
+        if (provider.Equals("mongodb", StringComparison.OrdinalIgnoreCase))
+        {
+            builder.Services.AddOptions<MongoOptions>().BindConfiguration("Storage:MongoDB").ValidateDataAnnotations().ValidateOnStart();
+            builder.Services.AddSingleton(sp => new MongoStore(sp.GetRequiredService<IOptions<MongoOptions>>().Value, sp.GetRequiredService<ILogger<MongoStore>>()));
+            builder.Services.AddSingleton<INotifyStore>(sp => sp.GetRequiredService<MongoStore>());
+            builder.Services.AddSingleton<IStoreBrowser>(sp => sp.GetRequiredService<MongoStore>());
+            return builder;
+        }
         if (!provider.Equals("sqlite", StringComparison.OrdinalIgnoreCase))
-            throw new InvalidOperationException($"Storage:Provider '{provider}' is not available in this build; use 'sqlite'.");
+            throw new InvalidOperationException($"Storage:Provider is '{provider}'; use 'sqlite' (one node, the default) or 'mongodb' (several nodes).");
         builder.Services.AddOptions<SqliteOptions>().BindConfiguration("Storage:Sqlite").ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton(sp =>
         {
@@ -86,6 +97,10 @@ internal sealed class StoreHealthCheck(INotifyStore store) : IHealthCheck
         try
         {
             return await store.PingAsync(ct) ? HealthCheckResult.Healthy("store reachable") : HealthCheckResult.Unhealthy("store did not answer");
+        }
+        catch (StoreUnavailableException e)
+        {
+            return HealthCheckResult.Unhealthy(e.Message);
         }
         catch (Exception e)
         {

@@ -18,9 +18,13 @@ internal sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHa
             BadHttpRequestException b when b.Message.Contains("no body was provided", StringComparison.OrdinalIgnoreCase) =>
                 (400, "missing-body", "This endpoint needs a JSON body."),
             BadHttpRequestException b => (b.StatusCode, "bad-request", b.Message),
+            // The address is for operators (readiness, logs), not for API callers.
+            Notify.Engine.Storage.StoreUnavailableException => (503, "store-unavailable",
+                "The store is unreachable right now, so nothing was done; retry in a few seconds (an idempotency key makes the retry safe)."),
             _ => (500, "internal-error", "Something failed on the server; it is logged. Retry, and report it if it persists."),
         };
         if (status == 500) LogUnhandled(exception);
+        if (status == 503) LogStoreUnavailable(exception.Message);
         await Problem.WriteAsync(context, status, code, detail);
         return true;
     }
@@ -64,6 +68,9 @@ internal sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHa
             _ => "a value of the documented type (docs/api.md)",
         };
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A request failed because the store is unavailable: {Reason}")]
+    private partial void LogStoreUnavailable(string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled error")]
     private partial void LogUnhandled(Exception e);
