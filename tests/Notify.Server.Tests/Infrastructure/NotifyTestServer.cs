@@ -64,6 +64,8 @@ public sealed class NotifyTestServer : IAsyncDisposable
             // not take the fake minutes as missed heartbeats unless a test asks for that.
             ["Realtime:HeartbeatTimeout"] = "1.00:00:00",
             ["Logging:LogLevel:Default"] = "Warning",
+            // The heuristic ranking unless a test brings a model: the shipped models/response.zip changes with retraining.
+            ["Learning:ModelPath"] = Path.Combine(Directory, "models", "response.zip"),
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) config[key] = value;
         _factory = new Factory(config, Time, environment);
