@@ -8,12 +8,14 @@ using Notify.Server.WebConsole;
 using Notify.Server.Hosting;
 using Notify.Server.Problems;
 using Notify.Server.Realtime;
+using Notify.Server.Realtime.Grip;
 using Notify.Server.Rules;
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = ContentRoot.Resolve(args) });
 
 builder.AddNotifyStorage();
 builder.AddNotifyEngine();
+builder.AddNotifyGrip();
 builder.AddNotifyChannels();
 builder.Services.AddNotifyAuth();
 builder.Services.ConfigureHttpJsonOptions(o => ServerJson.Configure(o.SerializerOptions));
