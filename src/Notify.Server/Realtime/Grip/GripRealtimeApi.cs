@@ -211,7 +211,8 @@ internal sealed class GripResponseConnection(bool sse) : IDeviceConnection
         {
             if (!sse)
             {
-                WebSocketEvents.Write(o, "TEXT", json.Span);
+                // With the grip extension, Pushpin passes TEXT to the client only with the "m:" prefix ("c:" is for it).
+                WebSocketEvents.Write(o, "TEXT", [.. "m:"u8, .. json.Span]);
                 return;
             }
             if (eventId is not null) o.Write(Encoding.UTF8.GetBytes($"id: {eventId}\n"));
