@@ -62,6 +62,41 @@ public sealed class PushpinTests
         Assert.Equal(ClearReason.SeenElsewhere, clear.Reason);
     }
 
+    [SkippableFact]
+    public async Task Events_ThroughPushpin_HeldStreamGetsHelloThenWhatANodePublishes()
+    {
+        var missing = PushpinEdge.Missing();
+        Skip.If(missing is not null, missing);
+        var time = new FakeTimeProvider(TimeProvider.System.GetUtcNow());
+        await using var edge = PushpinEdge.Create();
+        var settings = new Dictionary<string, string?> { ["Realtime:Grip:ControlUri"] = edge.ControlUri.ToString(), ["Realtime:Grip:Key"] = Key };
+        await using var node = new NotifyTestServer(settings, time: time);
+        await edge.StartAsync(Key, node.BaseAddress);
+        await using var scenario = await Scenario.CreateAsync(node);
+        var phoneId = await scenario.RegisterAsync("phone", Platform.Web);
+
+        using var http = new HttpClient { BaseAddress = edge.BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
+        using var request = new HttpRequestMessage(HttpMethod.Get, "v1/realtime/events");
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", scenario.Devices["phone"].Token);
+        using var response = await WithLogs(edge, http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WaitAsync(Deadline));
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        Assert.False(response.Headers.Contains("Grip-Hold"), "Pushpin consumes the GRIP headers");
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        async Task<string> NextDataAsync()
+        {
+            while (await WithLogs(edge, reader.ReadLineAsync().WaitAsync(Deadline)) is { } line)
+                if (line.StartsWith("data: ", StringComparison.Ordinal)) return line["data: ".Length..];
+            throw new EndOfStreamException("the stream ended");
+        }
+        Assert.Contains(phoneId, await NextDataAsync());
+
+        var result = await scenario.App.NotifyAsync(new Client.Apps.NotifyRequest { UserId = scenario.UserId, Category = "mention", Title = "Through the stream" });
+        Assert.Equal(NotificationStatus.Delivered, result.Status);
+        var data = await NextDataAsync();
+        Assert.Contains(result.NotificationId, data);
+        Assert.Contains("\"type\":\"notification\"", data);
+    }
+
     private static async Task WithLogs(PushpinEdge edge, Task task)
     {
         try { await task; }
