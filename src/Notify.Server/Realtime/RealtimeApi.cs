@@ -21,6 +21,8 @@ public static partial class RealtimeApi
         group.MapGet("/", WebSocketAsync).WithSummary("Device realtime channel over WebSocket");
         group.MapPost("/", Grip.GripRealtimeApi.WebSocketEventsAsync).WithSummary("Device realtime channel through Pushpin (WebSocket-over-HTTP)");
         group.MapGet("/events", ServerSentEventsAsync).WithSummary("Device realtime channel over Server-Sent Events (fallback)");
+        // Pushpin's call-back for a held stream carries no token: it is authenticated by Grip-Sig and a signed link.
+        app.MapGet(Grip.GripRealtimeApi.NextLinkPath, Grip.GripRealtimeApi.NextLinkAsync).AllowAnonymous().ExcludeFromDescription();
         return app;
     }
 

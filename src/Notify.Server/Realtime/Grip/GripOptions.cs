@@ -37,5 +37,10 @@ public sealed class GripOptions
     /// <summary>SSE comment Pushpin sends on an idle held stream (default 15 s, as the direct SSE path).</summary>
     public TimeSpan SseKeepAliveInterval { get; set; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>Pushpin calls back for a held SSE stream this often while the client stays connected (GRIP
+    /// <c>rel=next</c> link; default 30 s). SSE clients send no heartbeats, so this is what keeps their presence
+    /// fresh; once the stream closes the call-backs stop and the device goes offline within the presence window.</summary>
+    public TimeSpan SseRecheckInterval { get; set; } = TimeSpan.FromSeconds(30);
+
     public bool Enabled => ControlUri is not null && !string.IsNullOrEmpty(Key);
 }

@@ -142,16 +142,20 @@ public static partial class GripRealtimeApi
 
     /// <summary><c>GET /v1/realtime/events</c> through Pushpin: a held stream on the device's channel.</summary>
     internal static async Task ServerSentEventsAsync(HttpContext context, GripEdge edge, StoredDevice device, DeviceStateTracker tracker,
-        ConnectionHub hub, DeliveryWorkflow workflow, TimeProvider time)
+        ConnectionHub hub, DeliveryWorkflow workflow, TimeProvider time, bool recheck = false)
     {
         var now = time.GetUtcNow();
         tracker.SeenAtEdge(device, now);
         var connection = new GripResponseConnection(sse: true);
-        await connection.SendAsync(ConnectionHub.Serialize(new HelloMessage(device.Device.Id, now)), null, context.RequestAborted);
-        var lastEventId = context.Request.Headers["Last-Event-ID"].ToString() is { Length: > 0 } h ? h : null;
-        hub.Add(device.Device.Id, connection);
-        try { await workflow.ResendOpenAsync(device.Device.Id, lastEventId, context.RequestAborted); }
-        finally { hub.Remove(device.Device.Id, connection); }
+        // On Pushpin's call-back for the next link of a stream that is still open there is nothing to send: presence only.
+        if (!recheck)
+        {
+            await connection.SendAsync(ConnectionHub.Serialize(new HelloMessage(device.Device.Id, now)), null, context.RequestAborted);
+            var lastEventId = context.Request.Headers["Last-Event-ID"].ToString() is { Length: > 0 } h ? h : null;
+            hub.Add(device.Device.Id, connection);
+            try { await workflow.ResendOpenAsync(device.Device.Id, lastEventId, context.RequestAborted); }
+            finally { hub.Remove(device.Device.Id, connection); }
+        }
 
         var response = context.Response;
         response.ContentType = "text/event-stream";
@@ -160,7 +164,36 @@ public static partial class GripRealtimeApi
         response.Headers["Grip-Channel"] = GripRealtimeSender.Channel(device.Device.Id);
         response.Headers["Grip-Keep-Alive"] = string.Create(CultureInfo.InvariantCulture,
             $@": keep-alive\n\n; format=cstring; timeout={(int)edge.Options.SseKeepAliveInterval.TotalSeconds}");
+        response.Headers["Grip-Link"] = string.Create(CultureInfo.InvariantCulture,
+            $"<{context.Request.PathBase}{NextLinkPath}?link={edge.SignLink(device.Device.Id, now)}>; rel=next; timeout={(int)edge.Options.SseRecheckInterval.TotalSeconds}");
         await response.Body.WriteAsync(connection.Complete(), context.RequestAborted);
+    }
+
+    /// <summary>Where Pushpin calls back for a held stream. Pushpin sends no client headers there (no token), so the
+    /// link itself carries the device, signed with the GRIP key, and Grip-Sig proves the call came through Pushpin.</summary>
+    internal const string NextLinkPath = "/v1/realtime/events/next";
+
+    /// <summary><c>GET /v1/realtime/events/next</c>: Pushpin's call-back while a held stream stays open.</summary>
+    internal static async Task NextLinkAsync(HttpContext context, string? link, INotifyStore store, DeviceStateTracker tracker, ConnectionHub hub,
+        DeliveryWorkflow workflow, TimeProvider time, ILoggerFactory loggers)
+    {
+        if (context.RequestServices.GetService<GripEdge>() is not { } edge)
+        {
+            await Problem.WriteAsync(context, 404, "grip-not-configured", "This is Pushpin's call-back for held streams; GRIP is not configured.");
+            return;
+        }
+        if (!await edge.VerifyAsync(context, loggers)) return;
+        if (edge.VerifyLink(link, time.GetUtcNow()) is not { } deviceId)
+        {
+            await Problem.WriteAsync(context, 403, "grip-link", "The link is not one this server signed, or it expired.");
+            return;
+        }
+        if (await store.GetDeviceAsync(deviceId, context.RequestAborted) is not { } device)
+        {
+            await Problem.WriteAsync(context, 404, "not-found", "This device was removed.");
+            return;
+        }
+        await ServerSentEventsAsync(context, edge, device, tracker, hub, workflow, time, recheck: true);
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "GRIP connection of device {DeviceId} closed")]
@@ -171,6 +204,31 @@ public static partial class GripRealtimeApi
 public sealed partial class GripEdge(GripOptions options, GripSignature signature)
 {
     public GripOptions Options => options;
+
+    private readonly byte[] _linkKey = System.Security.Cryptography.HMACSHA256.HashData(Encoding.UTF8.GetBytes(options.Key!), "notify grip next link"u8);
+
+    /// <summary>A next link for a device's held stream: <c>{deviceId}.{expiry}.{mac}</c>. Valid for 10 minutes plus a few
+    /// re-checks, so Pushpin's retries after a node was briefly down still get through; clients never see the link
+    /// (Pushpin consumes <c>Grip-Link</c>), and it is accepted only with a valid Grip-Sig.</summary>
+    public string SignLink(string deviceId, DateTimeOffset now)
+    {
+        var expires = (now + 4 * options.SseRecheckInterval + TimeSpan.FromMinutes(10)).ToUnixTimeSeconds();
+        var payload = string.Create(CultureInfo.InvariantCulture, $"{deviceId}.{expires}");
+        return payload + "." + Mac(payload);
+    }
+
+    /// <summary>The device of a link this node (or another with the same key) signed and that has not expired; else null.</summary>
+    public string? VerifyLink(string? link, DateTimeOffset now)
+    {
+        var parts = link?.Split('.');
+        if (parts is not { Length: 3 } || !long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var expires)) return null;
+        var expected = Encoding.ASCII.GetBytes(Mac(parts[0] + "." + parts[1]));
+        if (!System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(expected, Encoding.ASCII.GetBytes(parts[2]))) return null;
+        return now.ToUnixTimeSeconds() <= expires ? parts[0] : null;
+    }
+
+    private string Mac(string payload) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(_linkKey, Encoding.UTF8.GetBytes(payload)));
 
     /// <summary>True when the request carries a valid <c>Grip-Sig</c>; else answers 403 and returns false.</summary>
     public async Task<bool> VerifyAsync(HttpContext context, ILoggerFactory loggers)

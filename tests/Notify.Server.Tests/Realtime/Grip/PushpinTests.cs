@@ -69,7 +69,11 @@ public sealed class PushpinTests
         Skip.If(missing is not null, missing);
         var time = new FakeTimeProvider(TimeProvider.System.GetUtcNow());
         await using var edge = PushpinEdge.Create();
-        var settings = new Dictionary<string, string?> { ["Realtime:Grip:ControlUri"] = edge.ControlUri.ToString(), ["Realtime:Grip:Key"] = Key };
+        var settings = new Dictionary<string, string?>
+        {
+            ["Realtime:Grip:ControlUri"] = edge.ControlUri.ToString(), ["Realtime:Grip:Key"] = Key, ["Realtime:Grip:SseRecheckInterval"] = "00:00:01",
+            ["Realtime:HeartbeatTimeout"] = "00:01:15",
+        };
         await using var node = new NotifyTestServer(settings, time: time);
         await edge.StartAsync(Key, node.BaseAddress);
         await using var scenario = await Scenario.CreateAsync(node);
@@ -95,6 +99,21 @@ public sealed class PushpinTests
         var data = await NextDataAsync();
         Assert.Contains(result.NotificationId, data);
         Assert.Contains("\"type\":\"notification\"", data);
+
+        // SSE sends no heartbeats: Pushpin's next-link call-backs keep the device seen while the stream is open.
+        var tracker = node.Services.GetRequiredService<DeviceStateTracker>();
+        var seenAgain = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        // Three minutes without news is past the presence window (75 s + 1 s); only a call-back after this brings it back.
+        time.Advance(TimeSpan.FromMinutes(3));
+        var later = time.GetUtcNow();
+        tracker.Changed += d =>
+        {
+            if (d.Id == phoneId && tracker.IsOnline(phoneId)) seenAgain.TrySetResult();
+        };
+        await WithLogs(edge, seenAgain.Task.WaitAsync(Deadline));
+        Assert.True(tracker.IsOnline(phoneId), edge.Logs());
+        Assert.Equal(later, (await node.Services.GetRequiredService<Notify.Engine.Storage.INotifyStore>().GetDeviceAsync(phoneId)) is { } stored
+            ? tracker.Snapshot(stored).State.LastSeenAt : null);
     }
 
     private static async Task WithLogs(PushpinEdge edge, Task task)
