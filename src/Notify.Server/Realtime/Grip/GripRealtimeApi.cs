@@ -19,9 +19,9 @@ namespace Notify.Server.Realtime.Grip;
 /// </summary>
 /// <remarks>
 /// Heartbeats without a process holding the socket: every response sets <c>Set-Meta-Last-Seen</c> (Pushpin
-/// returns it as <c>Meta-Last-Seen</c> on the connection's next request, signed by Grip-Sig), and Pushpin calls
-/// back at least every <see cref="GripOptions.KeepAliveInterval"/>; a call-back that finds the device silent for
-/// longer than <see cref="RealtimeOptions.HeartbeatTimeout"/> closes it, as the direct WebSocket path does.
+/// returns it as <c>Meta-Last-Seen</c> on the connection's next request, signed by Grip-Sig) and
+/// <c>Keep-Alive-Interval</c>, which makes Pushpin ping an idle client and pass its <c>PONG</c> on; a PONG that finds
+/// the app silent for longer than <see cref="RealtimeOptions.HeartbeatTimeout"/> closes it, as the direct path does.
 /// </remarks>
 public static partial class GripRealtimeApi
 {
@@ -68,7 +68,9 @@ public static partial class GripRealtimeApi
         var options = realtime.Value;
         var connection = new GripResponseConnection(sse: false);
         var session = new DeviceSession(device, connection, tracker, workflow, time);
-        var fromDevice = events.Any(e => e.Type is not ("CLOSE" or "DISCONNECT"));
+        // A PONG answers the WebSocket ping Pushpin sends every Keep-Alive-Interval: the socket is alive, but like a
+        // protocol pong on the direct path it is not the app's heartbeat, so it checks the heartbeat instead of renewing it.
+        var fromDevice = events.Any(e => e.Type is not ("CLOSE" or "DISCONNECT" or "PONG"));
         var closed = events.Any(e => e.Type is "CLOSE" or "DISCONNECT");
         var opened = false;
         if (fromDevice && !closed) tracker.SeenAtEdge(device, now);
@@ -108,7 +110,7 @@ public static partial class GripRealtimeApi
         var lastSeen = now;
         if (!fromDevice && !closed)
         {
-            // A keep-alive: Pushpin calling back for an idle connection. Close it if the device went silent.
+            // Pushpin calling back for an idle connection (the client's PONG, or no events). Close it if the app went silent.
             if (long.TryParse(context.Request.Headers["Meta-" + LastSeenMeta], NumberStyles.None, CultureInfo.InvariantCulture, out var seconds))
                 lastSeen = DateTimeOffset.FromUnixTimeSeconds(seconds);
             if (now - lastSeen > options.HeartbeatTimeout)

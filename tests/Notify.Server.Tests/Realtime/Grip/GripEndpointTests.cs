@@ -127,6 +127,19 @@ public sealed class GripEndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Pong_AppSilentLongerThanTheHeartbeatTimeout_Closes()
+    {
+        using var http = _server.Http();
+        using (var open = await http.SendAsync(Events("OPEN\r\n"))) await ReadEventsAsync(open);
+        var seen = _server.Time.GetUtcNow().ToUnixTimeSeconds();
+        _server.Time.Advance(TimeSpan.FromSeconds(80));
+
+        using var pong = await http.SendAsync(Events("PONG\r\n", lastSeen: seen.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+
+        Assert.Equal(1008, Assert.Single(await ReadEventsAsync(pong)).CloseCode);
+    }
+
+    [Fact]
     public async Task KeepAlive_DeviceHeardWithinTheTimeout_StaysOpen()
     {
         using var http = _server.Http();
