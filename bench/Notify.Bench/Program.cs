@@ -10,6 +10,7 @@ if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
 {
     Console.WriteLine(LoadOptions.Usage);
     Console.WriteLine(PushOptions.Usage);
+    Console.WriteLine(Notify.Bench.Edge.IdleCommand.Usage);
     Console.WriteLine("  micro [BenchmarkDotNet args]   e.g. micro --filter '*' --job short");
     Console.WriteLine(SimulateCommand.Usage);
     return 0;
@@ -41,6 +42,12 @@ switch (args[0])
             Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
             return await PushCommand.RunAsync(pushOptions!, args, cancel.Token);
         }
+    case "idle":
+        using (var cancel = new CancellationTokenSource())
+        {
+            Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
+            return await Notify.Bench.Edge.IdleCommand.RunAsync(args[1..], cancel.Token);
+        }
     case LoopbackHost.ChildCommand:
         return await LoopbackHost.RunChildAsync(args[1..]);
     case "micro":
@@ -58,6 +65,6 @@ switch (args[0])
         }
         return await SimulateCommand.RunAsync(simulate);
     default:
-        Console.Error.WriteLine($"unknown command '{args[0]}'; use load, push, micro or simulate");
+        Console.Error.WriteLine($"unknown command '{args[0]}'; use load, push, idle, micro or simulate");
         return 2;
 }

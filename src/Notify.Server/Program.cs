@@ -9,6 +9,7 @@ using Notify.Server.Hosting;
 using Notify.Server.Learning;
 using Notify.Server.Problems;
 using Notify.Server.Realtime;
+using Notify.Server.Realtime.Grip;
 using Notify.Server.Rules;
 
 if (TrainEntry.IsTrain(args))
@@ -21,6 +22,7 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = ar
 
 builder.AddNotifyStorage();
 builder.AddNotifyEngine();
+builder.AddNotifyGrip();
 builder.AddNotifyChannels();
 builder.Services.AddNotifyAuth();
 builder.Services.ConfigureHttpJsonOptions(o => ServerJson.Configure(o.SerializerOptions));

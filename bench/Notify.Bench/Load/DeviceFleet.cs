@@ -28,6 +28,10 @@ public sealed class DeviceFleet : IAsyncDisposable
     public long Notifications => Interlocked.Read(ref _notifications);
     public long ServerErrors => Interlocked.Read(ref _serverErrors);
     public int Open => _devices.Count(d => d.Socket.State == WebSocketState.Open);
+
+    /// <summary>How the sockets that are not open ended: state, close status and description, with counts.</summary>
+    public IEnumerable<string> Ended() => _devices.Where(d => d.Socket.State != WebSocketState.Open)
+        .GroupBy(d => $"{d.Socket.State} {d.Socket.CloseStatus} {d.Socket.CloseStatusDescription}").Select(g => $"{g.Count()} × {g.Key}");
     public string? LastServerError { get; private set; }
 
     /// <summary>Called with (notification id, receive timestamp) for every notification message.</summary>

@@ -55,7 +55,7 @@ public static class LoadCommand
             // (b) Users, devices, sockets; then the closed loop.
             using var app = Http.Client(url, options.Concurrency, options.AppKey);
             var setup = Stopwatch.StartNew();
-            fleet = await DeviceFleet.SetupAsync(app, url, runId, options.Users, options.Ack, ct);
+            fleet = await DeviceFleet.SetupAsync(app, options.Edge ?? url, runId, options.Users, options.Ack, ct);
             Console.WriteLine($"setup: {options.Users} users with an active desktop device connected in {setup.Elapsed.TotalSeconds:F1}s");
             await ProbeAsync(app, fleet, bodies[0], ct);
 

@@ -20,10 +20,12 @@ public sealed class LoadOptions
           --latency-timeout S    a notification not received this long after the last send counts as lost (default 5)
           --ack                  devices acknowledge every notification ("seen"), adding that work to the server
           --server-env K=V       with --start-server, one more environment variable for the server (repeatable; for experiments)
+          --edge URL             devices connect here instead of --url, e.g. Pushpin in front of the server (docs/operations.md)
         """;
 
     public Uri Url { get; private set; } = new("http://127.0.0.1:5099");
     public bool UrlGiven { get; private set; }
+    public Uri? Edge { get; private set; }
     public int Users { get; private set; } = 200;
     public int Concurrency { get; private set; } = 64;
     public TimeSpan Duration { get; private set; } = TimeSpan.FromSeconds(10);
@@ -62,6 +64,7 @@ public sealed class LoadOptions
                     case "--rate": o.Rate = double.Parse(Value(), CultureInfo.InvariantCulture); break;
                     case "--latency-timeout": o.LatencyTimeout = Seconds(Value(), 0.1, 120); break;
                     case "--ack": o.Ack = true; break;
+                    case "--edge": o.Edge = new Uri(Value()); break;
                     case "--server-env":
                         var pair = Value().Split('=', 2);
                         if (pair.Length != 2 || pair[0].Length == 0) throw new FormatException("expected KEY=VALUE");

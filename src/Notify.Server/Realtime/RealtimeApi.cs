@@ -19,7 +19,10 @@ public static partial class RealtimeApi
     {
         var group = app.MapGroup("/v1/realtime").RequireAuthorization(Policies.Device).WithTags("Realtime");
         group.MapGet("/", WebSocketAsync).WithSummary("Device realtime channel over WebSocket");
+        group.MapPost("/", Grip.GripRealtimeApi.WebSocketEventsAsync).WithSummary("Device realtime channel through Pushpin (WebSocket-over-HTTP)");
         group.MapGet("/events", ServerSentEventsAsync).WithSummary("Device realtime channel over Server-Sent Events (fallback)");
+        // Pushpin's call-back for a held stream carries no token: it is authenticated by Grip-Sig and a signed link.
+        app.MapGet(Grip.GripRealtimeApi.NextLinkPath, Grip.GripRealtimeApi.NextLinkAsync).AllowAnonymous().ExcludeFromDescription();
         return app;
     }
 
@@ -112,6 +115,13 @@ public static partial class RealtimeApi
         if (device is null)
         {
             await Problem.WriteAsync(context, 404, "not-found", "This device was removed.");
+            return;
+        }
+        if (context.Request.Headers.ContainsKey(Grip.GripSignature.Header) && context.RequestServices.GetService<Grip.GripEdge>() is { } edge)
+        {
+            // Through Pushpin: a held stream on the device's channel, never a plain stream on a forged GRIP request.
+            if (await edge.VerifyAsync(context, context.RequestServices.GetRequiredService<ILoggerFactory>()))
+                await Grip.GripRealtimeApi.ServerSentEventsAsync(context, edge, device, tracker, hub, workflow, time);
             return;
         }
         context.Response.Headers.ContentType = "text/event-stream";
