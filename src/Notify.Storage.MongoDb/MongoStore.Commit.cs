@@ -44,6 +44,13 @@ public sealed partial class MongoStore
         HashSet<string>? skipped = null;
         foreach (var change in changes)
         {
+            // A firing applies only if it removes its timer: another node that fired it first wins (a concurrent delete is
+            // a write conflict, retried, after which this one finds nothing to delete).
+            if (change.FiredTimer is { } fired && (await _timers.DeleteOneAsync(session, Q.Timers([fired]), cancellationToken: ct)).DeletedCount == 0)
+            {
+                (skipped ??= []).Add(change.NotificationId);
+                continue;
+            }
             if (change.Insert is { } n)
             {
                 if (n.IdempotencyKey is { } key)

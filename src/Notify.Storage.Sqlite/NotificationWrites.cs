@@ -15,6 +15,12 @@ internal static class NotificationWrites
         HashSet<string>? skipped = null;
         foreach (var change in changes)
         {
+            // A firing applies only if it removes its timer: another node (or process) that fired it first wins.
+            if (change.FiredTimer is { } fired && b.Execute("DELETE FROM timers WHERE id=$1", fired) == 0)
+            {
+                (skipped ??= []).Add(change.NotificationId);
+                continue;
+            }
             if (change.Update is { } u)
             {
                 var updated = b.Execute("UPDATE notifications SET status=$2, step=$3, ack_at=$4, ack_by=$5, hold_kind=$7, hold_step=$8 WHERE id=$1 AND ($6 IS NULL OR status=$6)",

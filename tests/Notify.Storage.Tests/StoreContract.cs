@@ -186,6 +186,29 @@ public abstract class StoreContract : IAsyncLifetime
     }
 
     [SkippableFact]
+    public async Task Commit_FiringOfATimerAlreadyGone_IsSkippedWhole()
+    {
+        await Store.CommitAsync([Insert(Note("n1"))]);
+        NotificationChange Firing(string deliveryId)
+        {
+            var change = new NotificationChange("n1") { FiredTimer = "t-n1", Update = Note("n1") with { Step = 1 } };
+            change.NewDeliveries.Add(InApp(deliveryId, "n1", "d2", DeliveryStatus.Sent));
+            change.Trace.Add(new TraceEntry(T0.AddMinutes(2), 1, "d2", "following up"));
+            return change;
+        }
+
+        var first = await Store.CommitAsync([Firing("dl2a")]);
+        var second = await Store.CommitAsync([Firing("dl2b")]); // another node's firing of the same timer
+
+        Assert.Null(first.Skipped);
+        Assert.Equal(["n1"], second.Skipped!);
+        var details = (await Store.GetNotificationAsync("n1"))!;
+        Assert.Equal(["dl2a"], details.Deliveries.Where(d => d.Id.StartsWith("dl2", StringComparison.Ordinal)).Select(d => d.Id));
+        Assert.Single(details.Trace, t => t.Message == "following up");
+        Assert.Empty(await Store.GetTimersDueBeforeAsync(T0.AddDays(1), 10));
+    }
+
+    [SkippableFact]
     public async Task Commit_SameIdempotencyKeyWithinWindow_IsNotApplied_AndNamesTheFirst()
     {
         await Store.CommitAsync([Insert(Note("n1", "evt-1"))]);

@@ -126,7 +126,7 @@ public sealed partial class DeliveryWorkflow(INotifyStore store, RuleSet rules, 
         var now = time.UtcNow();
         var details = await store.GetNotificationAsync(timer.NotificationId, ct);
         var change = new NotificationChange(timer.NotificationId);
-        change.DeletedTimers.Add(timer.Id);
+        change.FiredTimer = timer.Id;
         var sends = new List<Send>();
         var n = details?.Notification;
         var stale = n is null || n.Status.IsFinal() || timer.Kind switch
@@ -144,7 +144,7 @@ public sealed partial class DeliveryWorkflow(INotifyStore store, RuleSet rules, 
         {
             change = Finish(details!, NotificationStatus.Expired, "expired", null, $"expired (TTL ended {n!.ExpiresAt:O}) before anyone saw it", sends, now);
             outcomes?.Unanswered(n.Id, null, OutcomeKind.Expired, now);
-            change.DeletedTimers.Add(timer.Id);
+            change.FiredTimer = timer.Id;
             AddEvent(change, n, WebhookEventTypes.Expired, now);
         }
         else

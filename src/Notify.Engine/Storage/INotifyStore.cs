@@ -102,6 +102,10 @@ public sealed class NotificationChange(string notificationId)
     public List<TraceEntry> Trace { get; } = [];
     public List<TimerRecord> NewTimers { get; } = [];
     public List<string> DeletedTimers { get; } = [];
+    /// <summary>The timer this change is the firing of: the change applies only if it deletes that timer's row, so when
+    /// several nodes (or a node and a stale in-memory copy) fire the same timer, exactly one firing takes effect and the
+    /// others are skipped whole (<see cref="CommitResult.Skipped"/>).</summary>
+    public string? FiredTimer { get; set; }
     /// <summary>Deletes every timer of the notification (it is final).</summary>
     public bool DeleteAllTimers { get; set; }
     /// <summary>Provider calls made for its deliveries.</summary>
