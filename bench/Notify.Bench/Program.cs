@@ -2,10 +2,12 @@ using BenchmarkDotNet.Running;
 using Notify.Bench.Load;
 using Notify.Bench.Push;
 using Notify.Bench.Simulation;
+using Notify.Bench.Timers;
 
 // Notify.Bench: `load` drives a running Notify server end to end (against a bare Kestrel baseline measured
 // in the same run); `push` drives one FCM adapter against the loopback FCM (against raw HTTP POSTs of the same
-// bodies, measured in the same run); `micro` runs the BenchmarkDotNet micro-benchmarks of the pure decision.
+// bodies, measured in the same run); `timers` fires 1M durable timers from SQLite on the real clock (against a bare
+// PriorityQueue + Task.Delay loop); `micro` runs the BenchmarkDotNet micro-benchmarks of the pure decision.
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
 {
     Console.WriteLine(LoadOptions.Usage);
@@ -13,6 +15,7 @@ if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
     Console.WriteLine(Notify.Bench.Edge.IdleCommand.Usage);
     Console.WriteLine("  micro [BenchmarkDotNet args]   e.g. micro --filter '*' --job short");
     Console.WriteLine(SimulateCommand.Usage);
+    Console.WriteLine(TimersCommand.Usage);
     return 0;
 }
 
@@ -64,7 +67,19 @@ switch (args[0])
             return 2;
         }
         return await SimulateCommand.RunAsync(simulate);
+    case "timers":
+        if (!TimersCommand.TryParse(args[1..], out var timers, out var timersError))
+        {
+            Console.Error.WriteLine(timersError);
+            Console.Error.WriteLine(TimersCommand.Usage);
+            return 2;
+        }
+        using (var cancel = new CancellationTokenSource())
+        {
+            Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
+            return await TimersCommand.RunAsync(timers!, args, cancel.Token);
+        }
     default:
-        Console.Error.WriteLine($"unknown command '{args[0]}'; use load, push, idle, micro or simulate");
+        Console.Error.WriteLine($"unknown command '{args[0]}'; use load, push, idle, micro, simulate or timers");
         return 2;
 }
