@@ -133,12 +133,8 @@ public sealed partial class ChannelDispatcher
         if (stop is { FailDelivery: true }) await _workflow.FailSendAsync(job, stop.StopReason!, ct);
         else if (result is { Outcome: SendOutcome.Transient } last)
             await _workflow.FailSendAsync(job, $"gave up after {attempts} attempt(s); last: {last.Status} {last.Reason}".Replace("  ", " ", StringComparison.Ordinal), ct);
-        else if (result is { Outcome: SendOutcome.TokenInvalid } && plan.Push is { } push && _workflow is not null)
-        {
-            var delivery = await _store.GetNotificationAsync(job.NotificationId, ct);
-            var deviceId = delivery?.Deliveries.FirstOrDefault(d => d.Id == job.DeliveryId)?.DeviceId;
-            if (deviceId is not null) await _workflow.ForgetPushTokenAsync(deviceId, push.Target.Token, ct);
-        }
+        else if (result is { Outcome: SendOutcome.TokenInvalid } && plan is { Push: { } push, DeviceId: { } deviceId })
+            await _workflow.ForgetPushTokenAsync(deviceId, push.Target.Token, ct);
         if (result is { Outcome: SendOutcome.Misconfigured } bad) LogMisconfigured(plan.Provider!, bad.Status, bad.Reason);
     }
 

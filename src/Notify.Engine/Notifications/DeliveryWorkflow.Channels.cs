@@ -11,6 +11,9 @@ public sealed record SendPlan(string? Provider, PushMessage? Push, EmailMessage?
 {
     public bool Ready => StopReason is null;
 
+    /// <summary>For push: the device, so a dead token can be forgotten without reading the notification again.</summary>
+    public string? DeviceId { get; init; }
+
     /// <summary>Nothing to do (already sent, acknowledged, dropped): leave the delivery as it is.</summary>
     public static SendPlan Skip(string why) => new(null, null, null, why, false);
 
@@ -44,7 +47,7 @@ public sealed partial class DeliveryWorkflow
         }
         var device = delivery.DeviceId is null ? null : await store.GetDeviceAsync(delivery.DeviceId, ct);
         if (device?.Device.Push is not { } push) return SendPlan.Fail(device is null ? "the device was deleted" : "the device has no push token any more");
-        return new SendPlan(push.Provider, new PushMessage(push, PushKind.Alert, payload, n.CollapseKey), null, null, false);
+        return new SendPlan(push.Provider, new PushMessage(push, PushKind.Alert, payload, n.CollapseKey), null, null, false) { DeviceId = device.Device.Id };
     }
 
     /// <summary>Records one provider call. A final outcome (anything but <see cref="SendOutcome.Transient"/>) also settles
@@ -59,7 +62,7 @@ public sealed partial class DeliveryWorkflow
             await store.CommitAsync([change], ct);
             return;
         }
-        var why = result.Outcome == SendOutcome.Sent ? null : $"{Describe(result)}";
+        var why = result.Outcome == SendOutcome.Sent ? null : Describe(result);
         await SettleAsync(job, attempt, result, why, ct);
     }
 

@@ -90,14 +90,14 @@ public sealed class ConfiguredChannels(IReadOnlyList<IPushProvider> push, IEmail
         var push = new List<IPushProvider>();
 
         var fcm = config.GetSection(FcmOptions.SectionName);
-        if (fcm.GetChildren().Any(c => c.Value is { Length: > 0 }))
+        if (IsSet(fcm))
         {
             var options = fcm.Get<FcmOptions>() ?? new FcmOptions();
             if (options.ServiceAccountFile is { Length: > 0 } file) options.ServiceAccountFile = ContentRoot.Under(env, file);
             push.Add(new FcmProvider(options, time, sp.GetRequiredService<ILogger<FcmProvider>>()));
         }
         var apns = config.GetSection(ApnsOptions.Section);
-        if (apns.GetChildren().Any(c => c.Value is { Length: > 0 }))
+        if (IsSet(apns))
         {
             var options = apns.Get<ApnsOptions>() ?? new ApnsOptions();
             if (options.PrivateKeyFile is { Length: > 0 } file) options.PrivateKeyFile = ContentRoot.Under(env, file);
@@ -105,7 +105,7 @@ public sealed class ConfiguredChannels(IReadOnlyList<IPushProvider> push, IEmail
         }
         IEmailSender? email = null;
         var smtp = config.GetSection("Channels:Email");
-        if (smtp.GetChildren().Any(c => c.Value is { Length: > 0 }))
+        if (IsSet(smtp))
         {
             var options = smtp.Get<EmailOptions>() ?? new EmailOptions();
             if (options.TemplateDirectory is { Length: > 0 } templates) options.TemplateDirectory = ContentRoot.Under(env, templates);
@@ -113,6 +113,9 @@ public sealed class ConfiguredChannels(IReadOnlyList<IPushProvider> push, IEmail
         }
         return new ConfiguredChannels(push, email);
     }
+
+    /// <summary>A channel is on when its section has any non-empty value (an empty placeholder section keeps it off).</summary>
+    private static bool IsSet(IConfigurationSection section) => section.GetChildren().Any(c => c.Value is { Length: > 0 });
 
     public void Dispose()
     {
