@@ -16,7 +16,12 @@ internal sealed class PushpinEdge : IAsyncDisposable
 
     private readonly List<Process> _processes = [];
 
+    private const string ProbePath = "/.pushpin-probe";
+    private const string ProbeBody = "held";
+
     private readonly int[] _ports;
+
+    private readonly TcpListener _probe = new(IPAddress.Loopback, 0);
 
     private PushpinEdge(string directory, int[] ports)
     {
@@ -85,11 +90,14 @@ internal sealed class PushpinEdge : IAsyncDisposable
                 _ => line,
             }));
             File.WriteAllText(Path.Combine(dir, "pushpin.conf"), conf);
-            File.WriteAllText(Path.Combine(dir, "routes"), "* " + string.Join(' ', origins.Select(o => $"{o.Host}:{o.Port},over_http")) + "\n");
+            _probe.Start();
+            _ = ServeProbeAsync(_probe);
+            File.WriteAllText(Path.Combine(dir, "routes"), $"*,path_beg={ProbePath} 127.0.0.1:{((IPEndPoint)_probe.LocalEndpoint).Port}\n* " + string.Join(' ', origins.Select(o => $"{o.Host}:{o.Port},over_http")) + "\n");
 
             edge.Start(ZurlBin, $"--config={dir}/zurl.conf", $"--logfile={dir}/log/zurl.log");
             edge.Start(PushpinBin, "--config", $"{dir}/pushpin.conf", "--logfile", $"{dir}/log/pushpin.log", "--verbose");
             await edge.WaitUntilListeningAsync();
+            await edge.WaitUntilHoldingAsync();
         }
     }
 
@@ -132,6 +140,63 @@ internal sealed class PushpinEdge : IAsyncDisposable
         throw new InvalidOperationException($"Pushpin did not listen on {HttpPort} and {PublishPort} within 30 s.\n{Logs()}");
     }
 
+    /// <summary>
+    /// Pushpin's client port opens before its proxy and handler have joined up over ZeroMQ; a held (GRIP) response in
+    /// that gap is answered by Pushpin itself with <c>500 Accept service unavailable.</c> Ready means a held stream
+    /// from the probe origin came through whole.
+    /// </summary>
+    private async Task WaitUntilHoldingAsync()
+    {
+        using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
+        var last = "no answer";
+        for (var attempt = 0; attempt < 600; attempt++)
+        {
+            if (_processes.FirstOrDefault(p => p.HasExited) is { } exited)
+                throw new InvalidOperationException($"{exited.StartInfo.FileName} exited with {exited.ExitCode}.\n{Logs()}");
+            try
+            {
+                using var response = await http.GetAsync(ProbePath, HttpCompletionOption.ResponseHeadersRead);
+                using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                var first = await reader.ReadLineAsync();
+                if (response.IsSuccessStatusCode && first == ProbeBody) return;
+                last = $"{(int)response.StatusCode} {first}";
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException) { last = e.Message; }
+            await Task.Delay(50);
+        }
+        throw new InvalidOperationException($"Pushpin did not hold a response within 30 s (last answer: {last}).\n{Logs()}");
+    }
+
+    /// <summary>An origin for <see cref="ProbePath"/> that answers every request with a GRIP stream hold.</summary>
+    private async Task ServeProbeAsync(TcpListener listener)
+    {
+        var response = System.Text.Encoding.ASCII.GetBytes(
+            $"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nGrip-Hold: stream\r\nGrip-Channel: probe\r\nContent-Length: {ProbeBody.Length + 1}\r\nConnection: close\r\n\r\n{ProbeBody}\n");
+        while (true)
+        {
+            TcpClient client;
+            try { client = await listener.AcceptTcpClientAsync(); }
+            catch (Exception e) when (e is ObjectDisposedException or SocketException) { return; }
+            using (client)
+            {
+                try
+                {
+                    var stream = client.GetStream();
+                    var buffer = new byte[8192];
+                    var read = 0;
+                    while (read < buffer.Length && !System.Text.Encoding.ASCII.GetString(buffer, 0, read).Contains("\r\n\r\n", StringComparison.Ordinal))
+                    {
+                        var n = await stream.ReadAsync(buffer.AsMemory(read));
+                        if (n == 0) break;
+                        read += n;
+                    }
+                    await stream.WriteAsync(response);
+                }
+                catch (IOException) { }
+            }
+        }
+    }
+
     private static async Task<bool> ListeningAsync(int port)
     {
         using var client = new TcpClient();
@@ -154,6 +219,7 @@ internal sealed class PushpinEdge : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _probe.Stop();
         foreach (var process in Enumerable.Reverse(_processes))
         {
             try

@@ -83,7 +83,8 @@ public sealed class PushpinTests
         using var request = new HttpRequestMessage(HttpMethod.Get, "v1/realtime/events");
         request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", scenario.Devices["phone"].Token);
         using var response = await WithLogs(edge, http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WaitAsync(Deadline));
-        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        if (response.Content.Headers.ContentType?.MediaType != "text/event-stream")
+            Assert.Fail($"{(int)response.StatusCode} {response.Content.Headers.ContentType}: {await response.Content.ReadAsStringAsync()}\n{edge.Logs()}");
         Assert.False(response.Headers.Contains("Grip-Hold"), "Pushpin consumes the GRIP headers");
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
         async Task<string> NextDataAsync()
