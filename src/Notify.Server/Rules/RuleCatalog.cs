@@ -17,6 +17,10 @@ public sealed class RuleCatalog(RuleSet rules, INotifyStore store, IOptions<Rule
     : IHostedService, IAsyncDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly CancellationTokenSource _stopping = new();
+    // Live versions whose source the store refused (unavailable), saved again in the background; guarded by _gate.
+    private readonly Dictionary<string, Rule> _unsaved = new(StringComparer.Ordinal);
+    private Task _savingUnsaved = Task.CompletedTask;
     private RuleWatcher? _watcher;
 
     /// <summary>The rules folder (absolute).</summary>
@@ -51,6 +55,20 @@ public sealed class RuleCatalog(RuleSet rules, INotifyStore store, IOptions<Rule
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         if (Interlocked.Exchange(ref _watcher, null) is { } watcher) await watcher.DisposeAsync();
+        if (!_stopping.IsCancellationRequested) await _stopping.CancelAsync();
+        try { await _savingUnsaved; }
+        catch (OperationCanceledException) { }
+    }
+
+    /// <summary>Versions that are live but not yet saved in the store (it was unavailable); saved again every few seconds.</summary>
+    public int UnsavedVersions
+    {
+        get
+        {
+            _gate.Wait();
+            try { return _unsaved.Count; }
+            finally { _gate.Release(); }
+        }
     }
 
     public ValueTask DisposeAsync() => new(StopAsync(CancellationToken.None));
@@ -196,9 +214,42 @@ public sealed class RuleCatalog(RuleSet rules, INotifyStore store, IOptions<Rule
         foreach (var rule in update.Activated)
         {
             if (!starting) RuleLog.Activated(logger, rule.Name, rule.Version, rule.File);
-            await store.SaveRuleVersionAsync(rule.Name, rule.Version, rule.Source, now, ct);
+            try
+            {
+                await store.SaveRuleVersionAsync(rule.Name, rule.Version, rule.Source, now, ct);
+            }
+            catch (StoreUnavailableException e)
+            {
+                // The rule is live from the folder; its source reaches the store when the store is back. Meanwhile no
+                // notification can be committed either, so nothing refers to a version the store lacks (but a few seconds
+                // after it comes back, until the next attempt: see docs/operations.md).
+                RuleLog.VersionNotSaved(logger, rule.Name, rule.Version, e.Message);
+                _unsaved[rule.Version] = rule;
+            }
         }
+        if (_unsaved.Count > 0 && _savingUnsaved.IsCompleted)
+            _savingUnsaved = Notify.Server.Hosting.StoreRetry.UntilAvailableAsync(SaveUnsavedAsync, "saving rule versions", time, logger, _stopping.Token);
         if (hadDefault && !rules.Rules.ContainsKey(RuleSet.DefaultRuleName)) RuleLog.NoDefault(logger, RuleSet.DefaultRuleName);
+    }
+
+    private async Task SaveUnsavedAsync(CancellationToken ct)
+    {
+        // Yield first: the caller holds the gate.
+        await Task.Yield();
+        await _gate.WaitAsync(ct);
+        try
+        {
+            foreach (var rule in _unsaved.Values.ToList())
+            {
+                await store.SaveRuleVersionAsync(rule.Name, rule.Version, rule.Source, time.GetUtcNow(), ct);
+                _unsaved.Remove(rule.Version);
+                RuleLog.VersionSaved(logger, rule.Name, rule.Version);
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
     }
 
     /// <summary>Writes a temp file beside the target, flushed to disk, then renames it over the target: a reader

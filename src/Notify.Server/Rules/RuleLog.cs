@@ -35,4 +35,10 @@ internal static partial class RuleLog
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Reloading the rules folder failed")]
     public static partial void ReloadFailed(ILogger logger, Exception error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Rule '{Name}' version {Version} is live but not saved in the store yet (unavailable: {Reason}); trying again every few seconds")]
+    public static partial void VersionNotSaved(ILogger logger, string name, string version, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Rule '{Name}' version {Version} is saved in the store")]
+    public static partial void VersionSaved(ILogger logger, string name, string version);
 }

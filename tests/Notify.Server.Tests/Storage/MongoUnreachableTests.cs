@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Notify.Server.Tests.Infrastructure;
+using Notify.Server.Tests.Rules;
 
 namespace Notify.Server.Tests.Storage;
 
@@ -16,14 +17,14 @@ public sealed class MongoUnreachableTests
 {
     private static readonly TimeSpan SelectionTimeout = TimeSpan.FromSeconds(2);
 
-    // No rules: a rule's version is saved to the store at start-up, which an unreachable store refuses.
+    // With the default rule: its version cannot reach the store yet, and the node starts all the same.
     private static NotifyTestServer Start() => new(new Dictionary<string, string?>
     {
         ["Storage:Provider"] = "mongodb",
         ["Storage:MongoDB:ConnectionString"] = "mongodb://127.0.0.1:1/?directConnection=true",
         ["Storage:MongoDB:Database"] = "notify",
         ["Storage:MongoDB:ServerSelectionTimeout"] = SelectionTimeout.ToString(),
-    }, rules: new Dictionary<string, string>());
+    }, rules: new Dictionary<string, string> { ["default.yaml"] = NotifyTestServer.DefaultRule });
 
     [Fact]
     public async Task Ready_MongoDbUnreachable_503_StoreCheckNamesMongoDbAndTheAddress()
@@ -40,6 +41,11 @@ public sealed class MongoUnreachableTests
         Assert.Equal("Unhealthy", store.GetProperty("status").GetString());
         Assert.StartsWith("MongoDB at 127.0.0.1:1 is unreachable", store.GetProperty("description").GetString());
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health/live")).StatusCode);
+
+        // The rules folder went live although its versions could not be saved yet.
+        using var admin = server.Http(NotifyTestServer.AdminKey);
+        using var rules = await admin.GetAsync("/v1/rules/default");
+        Assert.Equal(HttpStatusCode.OK, rules.StatusCode);
     }
 
     [Fact]
@@ -63,5 +69,19 @@ public sealed class MongoUnreachableTests
         // Nothing caches the failure: the next request tries the server again, and fails again the same way.
         using var again = await http.PostAsJsonAsync("/v1/notify", new { userId = "ana", category = "mention" });
         Assert.Equal(HttpStatusCode.ServiceUnavailable, again.StatusCode);
+    }
+
+    [Fact]
+    public async Task PutRule_MongoDbUnreachable_503_AndTheFolderIsUnchanged()
+    {
+        await using var server = Start();
+        using var admin = server.Http(NotifyTestServer.AdminKey);
+
+        using var response = await admin.PutAsync("/v1/rules/billing",
+            new StringContent("match: { category: billing }\nsteps:\n  - to: best\n    via: inApp\n", System.Text.Encoding.UTF8, "application/yaml"));
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal("store-unavailable", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString());
+        Assert.False(File.Exists(Path.Combine(server.RulesFolder(), "billing.yaml")));
     }
 }
