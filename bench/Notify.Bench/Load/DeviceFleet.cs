@@ -134,17 +134,29 @@ public sealed class DeviceFleet : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Every device pings once per <see cref="PingEvery"/>, the devices spread evenly over it, as real devices are
+    /// (each pings from its own connect time). All at once would be a burst no fleet makes, and Pushpin 1.36 drops the
+    /// client connections of a burst beyond about 100 simultaneous origin requests (docs/operations.md, "Bursts").
+    /// </summary>
     private async Task PingLoopAsync()
     {
+        var gap = PingEvery / Math.Max(1, _devices.Count);
+        var next = Stopwatch.GetTimestamp();
         // Bounded by the fleet's life (stopped at dispose) and by a count no run reaches (a day of pings).
-        for (var i = 0; i < 24 * 3600 / PingEvery.TotalSeconds && !_stop.IsCancellationRequested; i++)
+        for (var round = 0; round < 24 * 3600 / PingEvery.TotalSeconds && !_stop.IsCancellationRequested; round++)
         {
-            try { await Task.Delay(PingEvery, _stop.Token); }
-            catch (OperationCanceledException) { return; }
             foreach (var d in _devices)
             {
-                try { await d.SendAsync(Ping, _stop.Token); }
-                catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException) { }
+                next += (long)(gap.TotalSeconds * Stopwatch.Frequency);
+                var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), next);
+                try
+                {
+                    if (wait > TimeSpan.Zero) await Task.Delay(wait, _stop.Token);
+                    await d.SendAsync(Ping, _stop.Token);
+                }
+                catch (OperationCanceledException) { return; }
+                catch (Exception e) when (e is WebSocketException or ObjectDisposedException) { }
             }
         }
     }
