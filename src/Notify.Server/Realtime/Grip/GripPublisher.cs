@@ -45,7 +45,8 @@ public static class GripPublishBody
 }
 
 /// <summary>
-/// Publishes to Pushpin, batching: messages queue while a POST is in flight and all go in the next one (up to
+/// Publishes to Pushpin, batching: messages queue while a POST is in flight, or until
+/// <see cref="GripOptions.MinPublishInterval"/> has passed since the last one started, and all go in the next one (up to
 /// <see cref="GripOptions.MaxPublishBatch"/>), so a burst of decisions costs a few POSTs, not one per device.
 /// A message that could not be published is not lost: the delivery is stored, and the device gets it again when
 /// it reconnects (open in-app deliveries, sent or not, are re-sent on every connect).
@@ -59,11 +60,16 @@ public sealed partial class GripPublisher : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
 
-    public GripPublisher(HttpClient http, GripOptions options, ILogger<GripPublisher> logger)
+    private readonly TimeProvider _pacing;
+
+    /// <param name="pacing">The clock for <see cref="GripOptions.MinPublishInterval"/>: the real one (the default), since it
+    /// paces traffic to Pushpin, not domain time; tests pass a fake one.</param>
+    public GripPublisher(HttpClient http, GripOptions options, ILogger<GripPublisher> logger, TimeProvider? pacing = null)
     {
         _http = http;
         _options = options;
         _logger = logger;
+        _pacing = pacing ?? TimeProvider.System;
         _loop = Task.Run(() => RunAsync(_stop.Token));
     }
 
@@ -85,8 +91,13 @@ public sealed partial class GripPublisher : IAsyncDisposable
         var batch = new List<Pending>();
         try
         {
+            long? lastPost = null;
             while (await _queue.Reader.WaitToReadAsync(stop))
             {
+                // Pace: at most one POST per MinPublishInterval; what arrives meanwhile joins this one.
+                if (lastPost is { } last && _pacing.GetElapsedTime(last) is var since && since < _options.MinPublishInterval)
+                    await Task.Delay(_options.MinPublishInterval - since, _pacing, stop);
+                lastPost = _pacing.GetTimestamp();
                 batch.Clear();
                 while (batch.Count < _options.MaxPublishBatch && _queue.Reader.TryRead(out var p)) batch.Add(p);
                 var ok = await PostAsync(batch, stop);
