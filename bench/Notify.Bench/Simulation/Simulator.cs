@@ -31,6 +31,8 @@ internal sealed class PolicyTally
     public long Deliveries, Interruptions, QuietViolations, LowBattery;
     /// <summary>Minutes from the notify call until the user saw it; +∞ when never (before the TTL).</summary>
     public List<double> TimeToSeen { get; } = [];
+    /// <summary>One note per event, in event order, when the simulator explains (<c>--breakdown</c>).</summary>
+    public List<EventNote>? Notes { get; set; }
 
     public void Add(PolicyTally other)
     {
@@ -42,6 +44,14 @@ internal sealed class PolicyTally
         TimeToSeen.AddRange(other.TimeToSeen);
     }
 }
+
+/// <summary>How one event went under one policy, for the breakdown.</summary>
+/// <param name="First">The first delivery: rule, step, channel and device kinds (or what held it first).</param>
+/// <param name="Held">Minutes the first delivery was held (quiet hours, a deferral) after the notify call.</param>
+/// <param name="SeenAfter">Minutes from the notify call until seen; -1 when never.</param>
+/// <param name="Deliveries">Decisions that sent (1 = the first delivery only).</param>
+/// <param name="SeenOnDecision">Which of those decisions' deliveries was seen (1 = the first), 0 when never.</param>
+internal readonly record struct EventNote(string First, int Held, int SeenAfter, int Deliveries, int SeenOnDecision);
 
 /// <summary>
 /// Replays one user's events through one policy on the simulated timeline. Notify's policies call the real
@@ -57,14 +67,12 @@ internal sealed class Simulator(int seed, RuleSet rules, ResponseScoring? scorin
 
     public int Seed => seed;
 
-    /// <summary>When set, counts each Notify policy's first delivery by rule, step, channel and device (<c>--breakdown</c>).</summary>
-    public System.Collections.Concurrent.ConcurrentDictionary<string, int>? Breakdown { get; init; }
-
-    private static string Name(PolicyKind p) => p == PolicyKind.NotifyModel ? "model" : p == PolicyKind.NotifyRules ? "rules" : "explore";
+    /// <summary>When set, every policy's tally keeps an <see cref="EventNote"/> per event.</summary>
+    public bool Explain { get; init; }
 
     public PolicyTally Run(SimUser user, PolicyKind policy)
     {
-        var tally = new PolicyTally();
+        var tally = new PolicyTally { Notes = Explain ? [] : null };
         var end = user.Asleep.Length;
         foreach (var ev in user.Events)
         {
@@ -76,10 +84,12 @@ internal sealed class Simulator(int seed, RuleSet rules, ResponseScoring? scorin
             switch (policy)
             {
                 case PolicyKind.FanOut:
+                    run.Decided("every device", ev.Minute);
                     foreach (var d in user.Devices) run.Send(d, ChannelOf(d), false, ev.Minute, -1);
                     break;
                 case PolicyKind.MostRecent:
                     var recent = user.Devices.OrderByDescending(d => d.States[ev.Minute].LastFocus).ThenBy(d => d.Index).First();
+                    run.Decided($"{recent.Kind}", ev.Minute);
                     run.Send(recent, ChannelOf(recent), false, ev.Minute, -1);
                     break;
                 case PolicyKind.SlackStyle:
@@ -106,10 +116,12 @@ internal sealed class Simulator(int seed, RuleSet rules, ResponseScoring? scorin
         var desktop = user.Devices.FirstOrDefault(d => d.Kind == DeviceKind.Desktop);
         if (desktop is not null && desktop.States[t] is { Online: true } s && s.LastFocus >= t - 5)
         {
+            run.Decided("desktop", t);
             run.Send(desktop, Channel.InApp, false, t, 0);
             t += 2;
             if (run.Seen < t || t >= run.Limit) return;
         }
+        run.Decided("mobile devices", t);
         foreach (var d in user.Devices.Where(d => d.IsMobile)) run.Send(d, Channel.Push, false, t, 1);
     }
 
@@ -166,10 +178,10 @@ internal sealed class Simulator(int seed, RuleSet rules, ResponseScoring? scorin
             }
             if (!decision.Found) break;
             var step = decision.Step!.Value;
-            if (Breakdown is not null && t == ev.Minute)
-                Breakdown.AddOrUpdate($"{Name(policy)}: rule {rule.Name}, step {step + 1}, {Engine.Model.Names.Of(decision.Channel!.Value)} to " +
-                    $"{string.Join("+", decision.Targets.Select(x => user.Devices.First(d => d.Device.Id == x.Device.Id).Kind))}" +
-                    $"{(decision.Targets.All(x => x.State.Online) ? "" : " (not all online)")}", 1, (_, c) => c + 1);
+            var what = $"rule {rule.Name}, step {step + 1}, {Engine.Model.Names.Of(decision.Channel!.Value)} to " +
+                       $"{string.Join("+", decision.Targets.Select(x => user.Devices.First(d => d.Device.Id == x.Device.Id).Kind))}" +
+                       $"{(decision.Targets.All(x => x.State.Online) ? "" : " (not all online)")}";
+            run.Decided(what, t);
             var deliveries = new List<Delivery>();
             foreach (var target in decision.Targets)
             {
@@ -199,6 +211,14 @@ internal sealed class Simulator(int seed, RuleSet rules, ResponseScoring? scorin
     private sealed class EventRun(Simulator sim, SimUser user, SimEvent ev, int limit)
     {
         private readonly List<(SimDevice Device, Channel Channel, bool Silent, int DeliveredAt)> _sent = [];
+        private string? _first;
+        private int _firstAt, _decisions, _seenOnDecision;
+
+        /// <summary>A decision that sends, at <paramref name="minute"/> (for the breakdown; the first one names the event).</summary>
+        public void Decided(string what, int minute)
+        {
+            if (_decisions++ == 0) (_first, _firstAt) = (what, minute);
+        }
 
         public SimEvent Event { get; } = ev;
         public int Limit { get; } = limit;
@@ -227,6 +247,7 @@ internal sealed class Simulator(int seed, RuleSet rules, ResponseScoring? scorin
                 {
                     Seen = m;
                     SeenOn = d;
+                    _seenOnDecision = _decisions;
                     return;
                 }
             }
@@ -236,6 +257,8 @@ internal sealed class Simulator(int seed, RuleSet rules, ResponseScoring? scorin
         {
             tally.Events++;
             tally.TimeToSeen.Add(Seen < Limit ? Seen - Event.Minute + 0.5 : double.PositiveInfinity);
+            tally.Notes?.Add(new EventNote(_first ?? "nothing sent", _first is null ? 0 : _firstAt - Event.Minute,
+                Seen < Limit ? Seen - Event.Minute : -1, _decisions, Seen < Limit ? _seenOnDecision : 0));
             foreach (var (device, _, silent, at) in _sent)
             {
                 if (at > Seen) continue; // still pending when it was seen elsewhere: cleared, never shown
