@@ -74,8 +74,14 @@ internal sealed class Simulator(int seed, RuleSet rules, ResponseScoring? scorin
     {
         var tally = new PolicyTally { Notes = Explain ? [] : null };
         var end = user.Asleep.Length;
+        // What the server learns from this user's acknowledgements, for steps with a learned wait: only this policy's own
+        // outcomes, each from the minute it was seen on (no knowledge from the future).
+        var times = new ResponseTimes();
+        var acks = new List<(int At, TimeSpan Delay)>();
         foreach (var ev in user.Events)
         {
+            foreach (var (_, delay) in acks.Where(a => a.At <= ev.Minute).OrderBy(a => a.At)) times.Observe(user.User.AppId, user.User.Id, delay);
+            acks.RemoveAll(a => a.At <= ev.Minute);
             var rule = rules.Match(ev.Category)!;
             var ttl = rule.Ttl ?? TimeSpan.FromDays(1);
             var limit = Math.Min(end, ev.Minute + (int)Math.Ceiling(ttl.TotalMinutes));
@@ -96,7 +102,8 @@ internal sealed class Simulator(int seed, RuleSet rules, ResponseScoring? scorin
                     SlackStyle(run, user, priority);
                     break;
                 default:
-                    NotifyRules(run, user, rule, priority, policy);
+                    NotifyRules(run, user, rule, priority, policy, times);
+                    if (run.SeenAfterDelivery is { } delay) acks.Add((run.Seen, delay));
                     break;
             }
             run.Finish(tally, priority);
@@ -125,7 +132,7 @@ internal sealed class Simulator(int seed, RuleSet rules, ResponseScoring? scorin
         foreach (var d in user.Devices.Where(d => d.IsMobile)) run.Send(d, Channel.Push, false, t, 1);
     }
 
-    private void NotifyRules(EventRun run, SimUser user, Rule rule, Priority priority, PolicyKind policy)
+    private void NotifyRules(EventRun run, SimUser user, Rule rule, Priority priority, PolicyKind policy, ResponseTimes times)
     {
         var ev = run.Event;
         var created = Population.At(ev.Minute);
@@ -154,6 +161,7 @@ internal sealed class Simulator(int seed, RuleSet rules, ResponseScoring? scorin
             {
                 DeferralOver = deferralOver,
                 IsRepeat = attempt > 0,
+                TypicalResponse = times.Typical(user.User.AppId, user.User.Id),
             };
             if (policy == PolicyKind.NotifyModel) input = input with { ResponseScoreFor = scoring?.For(n, user.User, now), SkipBelow = scoring?.SkipBelow };
             if (policy == PolicyKind.Explore)
@@ -192,7 +200,7 @@ internal sealed class Simulator(int seed, RuleSet rules, ResponseScoring? scorin
                     DeliveryStatus.Sent, now, now, null));
             }
             record.Decided(user.User, n, rule, decision, deliveries, now);
-            if (rule.Steps[step].Wait is not { } wait) break;
+            if (decision.Wait is not { } wait) break;
             var due = t + (int)Math.Ceiling(wait.TotalMinutes);
             if (step + 1 < rule.Steps.Length) { fromStep = step + 1; attempt = 0; }
             else if (attempt < rule.Repeat) { fromStep = step; attempt++; }
@@ -226,6 +234,10 @@ internal sealed class Simulator(int seed, RuleSet rules, ResponseScoring? scorin
         public int Seen { get; private set; } = int.MaxValue;
         public SimDevice? SeenOn { get; private set; }
 
+        /// <summary>How long after the delivery that was seen reached its device the user noticed it (the middle of the
+        /// minute), or null when unseen: what the server learns from an acknowledgement.</summary>
+        public TimeSpan? SeenAfterDelivery { get; private set; }
+
         /// <summary>Sends at <paramref name="minute"/>; a push reaches a device when it has power and a network, an in-app
         /// message when the device holds a connection. Draws when (if ever, before the TTL or an earlier notice) the
         /// user notices it there.</summary>
@@ -247,6 +259,7 @@ internal sealed class Simulator(int seed, RuleSet rules, ResponseScoring? scorin
                 {
                     Seen = m;
                     SeenOn = d;
+                    SeenAfterDelivery = TimeSpan.FromMinutes(m - delivered + 0.5);
                     _seenOnDecision = _decisions;
                     return;
                 }
