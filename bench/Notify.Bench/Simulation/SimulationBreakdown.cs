@@ -57,7 +57,7 @@ internal sealed class SimulationBreakdown
             s.Append(CultureInfo.InvariantCulture, $"\n{SimulateCommand.Name(policy)}: {total:N0} events by first delivery\n");
             s.Append("| first delivery | events | seen in 1st min | later, on the 1st delivery | after a follow-up (mean min) | never | fan-out saw in 1st min | of those, not here in 1st min |\n");
             s.Append("|---|---|---|---|---|---|---|---|\n");
-            var rows = _rows.Where(r => r.Key.Item1 == policy).OrderByDescending(r => r.Value.Events).ToList();
+            var rows = _rows.Where(r => r.Key.Item1 == policy).OrderByDescending(r => r.Value.Events).ThenBy(r => r.Key.Item2, StringComparer.Ordinal).ToList();
             var other = new Row();
             var sum = new Row();
             foreach (var (key, row) in rows)
