@@ -15,6 +15,9 @@ public static class LearningServices
         services.AddSingleton<ResponseScoring>();
         services.AddSingleton<ResponseModelLoader>();
         services.AddHostedService(sp => sp.GetRequiredService<ResponseModelLoader>());
+        // Each user's typical response time, for steps with a learned wait: from the store's outcomes at start, then acks.
+        services.AddSingleton<ResponseTimes>(_ => new ResponseTimes());
+        services.AddHostedService<ResponseTimesLoader>();
         return services;
     }
 }

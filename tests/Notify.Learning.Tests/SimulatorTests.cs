@@ -21,6 +21,25 @@ public class SimulatorTests
     }
 
     [Fact]
+    public void Run_Breakdown_SameSeedSameReport_EveryEventCounted()
+    {
+        string Report()
+        {
+            var breakdown = new SimulationBreakdown();
+            var results = SimulateCommand.Run(new SimulateCommand.Options(11, 6, 2, 10, null, null, null, null),
+                SimulateCommand.LoadRules(Path.Combine(SimulateCommand.RepoRoot(), "rules")), Policies, null, null, breakdown);
+            Assert.All(results, r => Assert.Null(r.Tally.Notes));
+            return breakdown.Report(Policies) + $"events {results[0].Tally.Events:N0}";
+        }
+
+        var a = Report();
+        Assert.Equal(a, Report());
+        var events = a[(a.LastIndexOf("events ", StringComparison.Ordinal) + 7)..];
+        // Every policy's "all" line counts every event, so the groups cover the whole stream.
+        Assert.Equal(Policies.Length, a.Split('\n').Count(l => l.StartsWith($"| **all** | {events} (100.0 %)", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public void Run_OtherSeed_OtherPopulation()
     {
         Assert.NotEqual(Run(11)[0].Tally.TimeToSeen, Run(12)[0].Tally.TimeToSeen);

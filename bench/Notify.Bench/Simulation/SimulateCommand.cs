@@ -78,13 +78,9 @@ internal static class SimulateCommand
         else Console.WriteLine($"no model at {modelPath ?? "(none)"}: the 'Notify rules + model' row is left out");
 
         var clock = Stopwatch.StartNew();
-        var breakdown = o.Breakdown ? new System.Collections.Concurrent.ConcurrentDictionary<string, int>() : null;
+        var breakdown = o.Breakdown ? new SimulationBreakdown() : null;
         var results = Run(o, rules, policies, scoring, null, breakdown);
-        if (breakdown is not null)
-        {
-            Console.WriteLine("first delivery of each event (first decision that sent):");
-            foreach (var (what, count) in breakdown.OrderBy(k => k.Key.Split(':')[0]).ThenByDescending(k => k.Value)) Console.WriteLine($"{count,8}  {what}");
-        }
+        if (breakdown is not null) Console.WriteLine(breakdown.Report(policies));
         Console.WriteLine($"simulated {o.Users} users x {o.Days} days, seed {o.Seed}, skip below {(o.SkipBelow is { } f ? f.ToString("P0", CultureInfo.InvariantCulture) : "none")}, in {clock.Elapsed.TotalSeconds:F0} s");
         var table = Table(results);
         Console.WriteLine(table);
@@ -102,14 +98,18 @@ internal static class SimulateCommand
 
     /// <summary>Runs the policies over the population, users in parallel, merged in user order (deterministic).</summary>
     public static IReadOnlyList<(PolicyKind Policy, PolicyTally Tally)> Run(Options o, RuleSet rules, IReadOnlyList<PolicyKind> policies,
-        ResponseScoring? scoring, IOutcomeRecorder? recorder, System.Collections.Concurrent.ConcurrentDictionary<string, int>? breakdown = null)
+        ResponseScoring? scoring, IOutcomeRecorder? recorder, SimulationBreakdown? breakdown = null)
     {
-        var simulator = new Simulator(o.Seed, rules, scoring, recorder) { Breakdown = breakdown };
+        var simulator = new Simulator(o.Seed, rules, scoring, recorder) { Explain = breakdown is not null };
         var perUser = new PolicyTally[o.Users][];
         Parallel.For(0, o.Users, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
         {
             var user = Population.Build(o.Seed, i, o.Days, o.EventsPerDay);
             perUser[i] = policies.Select(p => simulator.Run(user, p)).ToArray();
+            if (breakdown is null) return;
+            var fanOut = policies.ToList().IndexOf(PolicyKind.FanOut) is var f and >= 0 ? perUser[i][f].Notes : null;
+            for (var k = 0; k < policies.Count; k++) breakdown.Add(policies[k], perUser[i][k].Notes!, fanOut);
+            foreach (var t in perUser[i]) t.Notes = null;
         });
         return policies.Select((p, k) =>
         {

@@ -31,6 +31,8 @@ internal sealed class PolicyTally
     public long Deliveries, Interruptions, QuietViolations, LowBattery;
     /// <summary>Minutes from the notify call until the user saw it; +∞ when never (before the TTL).</summary>
     public List<double> TimeToSeen { get; } = [];
+    /// <summary>One note per event, in event order, when the simulator explains (<c>--breakdown</c>).</summary>
+    public List<EventNote>? Notes { get; set; }
 
     public void Add(PolicyTally other)
     {
@@ -42,6 +44,14 @@ internal sealed class PolicyTally
         TimeToSeen.AddRange(other.TimeToSeen);
     }
 }
+
+/// <summary>How one event went under one policy, for the breakdown.</summary>
+/// <param name="First">The first delivery: rule, step, channel and device kinds (or what held it first).</param>
+/// <param name="Held">Minutes the first delivery was held (quiet hours, a deferral) after the notify call.</param>
+/// <param name="SeenAfter">Minutes from the notify call until seen; -1 when never.</param>
+/// <param name="Deliveries">Decisions that sent (1 = the first delivery only).</param>
+/// <param name="SeenOnDecision">Which of those decisions' deliveries was seen (1 = the first), 0 when never.</param>
+internal readonly record struct EventNote(string First, int Held, int SeenAfter, int Deliveries, int SeenOnDecision);
 
 /// <summary>
 /// Replays one user's events through one policy on the simulated timeline. Notify's policies call the real
@@ -57,17 +67,21 @@ internal sealed class Simulator(int seed, RuleSet rules, ResponseScoring? scorin
 
     public int Seed => seed;
 
-    /// <summary>When set, counts each Notify policy's first delivery by rule, step, channel and device (<c>--breakdown</c>).</summary>
-    public System.Collections.Concurrent.ConcurrentDictionary<string, int>? Breakdown { get; init; }
-
-    private static string Name(PolicyKind p) => p == PolicyKind.NotifyModel ? "model" : p == PolicyKind.NotifyRules ? "rules" : "explore";
+    /// <summary>When set, every policy's tally keeps an <see cref="EventNote"/> per event.</summary>
+    public bool Explain { get; init; }
 
     public PolicyTally Run(SimUser user, PolicyKind policy)
     {
-        var tally = new PolicyTally();
+        var tally = new PolicyTally { Notes = Explain ? [] : null };
         var end = user.Asleep.Length;
+        // What the server learns from this user's acknowledgements, for steps with a learned wait: only this policy's own
+        // outcomes, each from the minute it was seen on (no knowledge from the future).
+        var times = new ResponseTimes();
+        var acks = new List<(int At, TimeSpan Delay)>();
         foreach (var ev in user.Events)
         {
+            foreach (var (_, delay) in acks.Where(a => a.At <= ev.Minute).OrderBy(a => a.At)) times.Observe(user.User.AppId, user.User.Id, delay);
+            acks.RemoveAll(a => a.At <= ev.Minute);
             var rule = rules.Match(ev.Category)!;
             var ttl = rule.Ttl ?? TimeSpan.FromDays(1);
             var limit = Math.Min(end, ev.Minute + (int)Math.Ceiling(ttl.TotalMinutes));
@@ -76,17 +90,20 @@ internal sealed class Simulator(int seed, RuleSet rules, ResponseScoring? scorin
             switch (policy)
             {
                 case PolicyKind.FanOut:
+                    run.Decided("every device", ev.Minute);
                     foreach (var d in user.Devices) run.Send(d, ChannelOf(d), false, ev.Minute, -1);
                     break;
                 case PolicyKind.MostRecent:
                     var recent = user.Devices.OrderByDescending(d => d.States[ev.Minute].LastFocus).ThenBy(d => d.Index).First();
+                    run.Decided($"{recent.Kind}", ev.Minute);
                     run.Send(recent, ChannelOf(recent), false, ev.Minute, -1);
                     break;
                 case PolicyKind.SlackStyle:
                     SlackStyle(run, user, priority);
                     break;
                 default:
-                    NotifyRules(run, user, rule, priority, policy);
+                    NotifyRules(run, user, rule, priority, policy, times);
+                    if (run.SeenAfterDelivery is { } delay) acks.Add((run.Seen, delay));
                     break;
             }
             run.Finish(tally, priority);
@@ -106,14 +123,16 @@ internal sealed class Simulator(int seed, RuleSet rules, ResponseScoring? scorin
         var desktop = user.Devices.FirstOrDefault(d => d.Kind == DeviceKind.Desktop);
         if (desktop is not null && desktop.States[t] is { Online: true } s && s.LastFocus >= t - 5)
         {
+            run.Decided("desktop", t);
             run.Send(desktop, Channel.InApp, false, t, 0);
             t += 2;
             if (run.Seen < t || t >= run.Limit) return;
         }
+        run.Decided("mobile devices", t);
         foreach (var d in user.Devices.Where(d => d.IsMobile)) run.Send(d, Channel.Push, false, t, 1);
     }
 
-    private void NotifyRules(EventRun run, SimUser user, Rule rule, Priority priority, PolicyKind policy)
+    private void NotifyRules(EventRun run, SimUser user, Rule rule, Priority priority, PolicyKind policy, ResponseTimes times)
     {
         var ev = run.Event;
         var created = Population.At(ev.Minute);
@@ -142,6 +161,7 @@ internal sealed class Simulator(int seed, RuleSet rules, ResponseScoring? scorin
             {
                 DeferralOver = deferralOver,
                 IsRepeat = attempt > 0,
+                TypicalResponse = times.Typical(user.User.AppId, user.User.Id),
             };
             if (policy == PolicyKind.NotifyModel) input = input with { ResponseScoreFor = scoring?.For(n, user.User, now), SkipBelow = scoring?.SkipBelow };
             if (policy == PolicyKind.Explore)
@@ -166,10 +186,10 @@ internal sealed class Simulator(int seed, RuleSet rules, ResponseScoring? scorin
             }
             if (!decision.Found) break;
             var step = decision.Step!.Value;
-            if (Breakdown is not null && t == ev.Minute)
-                Breakdown.AddOrUpdate($"{Name(policy)}: rule {rule.Name}, step {step + 1}, {Engine.Model.Names.Of(decision.Channel!.Value)} to " +
-                    $"{string.Join("+", decision.Targets.Select(x => user.Devices.First(d => d.Device.Id == x.Device.Id).Kind))}" +
-                    $"{(decision.Targets.All(x => x.State.Online) ? "" : " (not all online)")}", 1, (_, c) => c + 1);
+            var what = $"rule {rule.Name}, step {step + 1}, {Engine.Model.Names.Of(decision.Channel!.Value)} to " +
+                       $"{string.Join("+", decision.Targets.Select(x => user.Devices.First(d => d.Device.Id == x.Device.Id).Kind))}" +
+                       $"{(decision.Targets.All(x => x.State.Online) ? "" : " (not all online)")}";
+            run.Decided(what, t);
             var deliveries = new List<Delivery>();
             foreach (var target in decision.Targets)
             {
@@ -180,7 +200,7 @@ internal sealed class Simulator(int seed, RuleSet rules, ResponseScoring? scorin
                     DeliveryStatus.Sent, now, now, null));
             }
             record.Decided(user.User, n, rule, decision, deliveries, now);
-            if (rule.Steps[step].Wait is not { } wait) break;
+            if (decision.Wait is not { } wait) break;
             var due = t + (int)Math.Ceiling(wait.TotalMinutes);
             if (step + 1 < rule.Steps.Length) { fromStep = step + 1; attempt = 0; }
             else if (attempt < rule.Repeat) { fromStep = step; attempt++; }
@@ -199,12 +219,24 @@ internal sealed class Simulator(int seed, RuleSet rules, ResponseScoring? scorin
     private sealed class EventRun(Simulator sim, SimUser user, SimEvent ev, int limit)
     {
         private readonly List<(SimDevice Device, Channel Channel, bool Silent, int DeliveredAt)> _sent = [];
+        private string? _first;
+        private int _firstAt, _decisions, _seenOnDecision;
+
+        /// <summary>A decision that sends, at <paramref name="minute"/> (for the breakdown; the first one names the event).</summary>
+        public void Decided(string what, int minute)
+        {
+            if (_decisions++ == 0) (_first, _firstAt) = (what, minute);
+        }
 
         public SimEvent Event { get; } = ev;
         public int Limit { get; } = limit;
         /// <summary>The minute the user first noticed it, or <see cref="int.MaxValue"/>.</summary>
         public int Seen { get; private set; } = int.MaxValue;
         public SimDevice? SeenOn { get; private set; }
+
+        /// <summary>How long after the delivery that was seen reached its device the user noticed it (the middle of the
+        /// minute), or null when unseen: what the server learns from an acknowledgement.</summary>
+        public TimeSpan? SeenAfterDelivery { get; private set; }
 
         /// <summary>Sends at <paramref name="minute"/>; a push reaches a device when it has power and a network, an in-app
         /// message when the device holds a connection. Draws when (if ever, before the TTL or an earlier notice) the
@@ -227,6 +259,8 @@ internal sealed class Simulator(int seed, RuleSet rules, ResponseScoring? scorin
                 {
                     Seen = m;
                     SeenOn = d;
+                    SeenAfterDelivery = TimeSpan.FromMinutes(m - delivered + 0.5);
+                    _seenOnDecision = _decisions;
                     return;
                 }
             }
@@ -236,6 +270,8 @@ internal sealed class Simulator(int seed, RuleSet rules, ResponseScoring? scorin
         {
             tally.Events++;
             tally.TimeToSeen.Add(Seen < Limit ? Seen - Event.Minute + 0.5 : double.PositiveInfinity);
+            tally.Notes?.Add(new EventNote(_first ?? "nothing sent", _first is null ? 0 : _firstAt - Event.Minute,
+                Seen < Limit ? Seen - Event.Minute : -1, _decisions, Seen < Limit ? _seenOnDecision : 0));
             foreach (var (device, _, silent, at) in _sent)
             {
                 if (at > Seen) continue; // still pending when it was seen elsewhere: cleared, never shown

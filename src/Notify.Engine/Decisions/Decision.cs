@@ -34,6 +34,10 @@ public sealed record DecisionInput(Notification Notification, User User, IReadOn
     /// with a delivery that will likely go unseen and then waiting it out. If no later step can reach the user, the
     /// skipped step is taken after all. Null (the default) never skips.</summary>
     public double? SkipBelow { get; init; }
+
+    /// <summary>The user's typical response time (<see cref="Learning.ResponseTimes"/>), for a step with a learned wait;
+    /// null when unknown (the step's default wait applies).</summary>
+    public TimeSpan? TypicalResponse { get; init; }
 }
 
 /// <summary>Why and until when a notification waits instead of being sent.</summary>
@@ -64,6 +68,10 @@ public sealed record Decision(int? Step, Channel? Channel, IReadOnlyList<DeviceS
 
     /// <summary>The user muted the category: record it, send nothing.</summary>
     public bool Suppressed { get; init; }
+
+    /// <summary>How long to wait for a response before following up: the step's wait, resolved for this user when the
+    /// step's wait is learned; null when the step has none (the chain ends there).</summary>
+    public TimeSpan? Wait { get; init; }
 
     public bool Found => Step is not null && Hold is null && !Suppressed;
 }

@@ -54,6 +54,15 @@ public static class DecisionEngine
             else Trace(null, null, $"{quiet.Reason}: ignored (rule quietHours: ignore)");
         }
 
+        // The chosen step's wait, resolved for this user when it is learned (and said so in the trace).
+        Decision WithWait(Decision d)
+        {
+            var step = rule.Steps[d.Step!.Value];
+            if (step.Learned is not { } learned) return d with { Wait = step.Wait };
+            Trace(d.Step, null, $"step {d.Step + 1}: {learned.Explain(input.TypicalResponse)}");
+            return d with { Wait = learned.Resolve(input.TypicalResponse) };
+        }
+
         var vars = ConditionContext.For(n, user, now);
         Decision? skipped = null;
         for (var i = input.FromStep; i < rule.Steps.Length; i++)
@@ -90,7 +99,7 @@ public static class DecisionEngine
                 if (string.IsNullOrEmpty(user.Email)) { Trace(i, null, $"{label}: passed over, the user has no email address"); continue; }
                 var reason = $"{label}: the user by email";
                 Trace(i, null, reason);
-                return new Decision(i, alt.Via, [], true, reason, trace) { Silent = silent };
+                return WithWait(new Decision(i, alt.Via, [], true, reason, trace) { Silent = silent });
             }
 
             var eligible = Eligible(input, alt, i, label, vars, Trace);
@@ -122,14 +131,14 @@ public static class DecisionEngine
                 continue;
             }
             Trace(i, targets.Count == 1 ? targets[0].Device.Id : null, silent ? why + " (silently)" : why);
-            return new Decision(i, alt.Via, targets, false, why, trace) { Silent = silent };
+            return WithWait(new Decision(i, alt.Via, targets, false, why, trace) { Silent = silent });
         }
 
         if (skipped is not null)
         {
             var back = $"no later step could reach the user: back to step {skipped.Step + 1}; {skipped.Reason}";
             Trace(skipped.Step, skipped.Targets.Count == 1 ? skipped.Targets[0].Device.Id : null, back);
-            return skipped with { Reason = back };
+            return WithWait(skipped with { Reason = back });
         }
 
         var none = input.FromStep >= rule.Steps.Length ? "no further step" : $"no step from {input.FromStep + 1} on could reach the user";

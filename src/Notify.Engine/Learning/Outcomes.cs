@@ -75,7 +75,7 @@ public static class OutcomeRecording
         if (recorder is null || !decision.Found || decision.Channel is not { } channel) return;
         var local = ResponseFeatures.LocalTime(user, now);
         var step = decision.Step!.Value;
-        var wait = step < rule.Steps.Length ? rule.Steps[step].Wait : null;
+        var wait = decision.Wait ?? (step < rule.Steps.Length ? rule.Steps[step].Wait : null);
         foreach (var delivery in deliveries)
         {
             if (delivery.DeviceId is null || delivery.Step != step) continue;

@@ -19,7 +19,7 @@ namespace Notify.Engine.Notifications;
 /// </summary>
 public sealed partial class DeliveryWorkflow(INotifyStore store, RuleSet rules, DeviceStateTracker devices, IRealtimeSender realtime,
     DispatchQueue dispatch, TimerSchedule schedule, DeliveryOptions options, NotifyMetrics metrics, TimeProvider time, ILogger<DeliveryWorkflow> logger,
-    ResponseScoring? scoring = null, IOutcomeRecorder? outcomes = null)
+    ResponseScoring? scoring = null, IOutcomeRecorder? outcomes = null, ResponseTimes? responseTimes = null)
 {
     private readonly KeyedLock _locks = new();
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(string AppId, string UserId), byte> _deviceHolds = new();
@@ -66,6 +66,7 @@ public sealed partial class DeliveryWorkflow(INotifyStore store, RuleSet rules, 
             PushProviders = options.PushProviders,
             ResponseScoreFor = scoring?.For(notification, user, now),
             SkipBelow = scoring?.SkipBelow,
+            TypicalResponse = responseTimes?.Typical(appId, user.Id),
         });
         var change = new NotificationChange(notification.Id);
         var sends = new List<Send>();
@@ -114,7 +115,13 @@ public sealed partial class DeliveryWorkflow(INotifyStore store, RuleSet rules, 
         change.Update = change.Update! with { AcknowledgedAt = now, AcknowledgedBy = device.Id };
         AddEvent(change, n, WebhookEventTypes.Seen, now, new() { ["action"] = Names.Of(action), ["deviceId"] = device.Id });
         var commit = await store.CommitAsync([change], ct);
-        if (commit.Skipped?.Contains(n.Id) != true) outcomes?.Responded(n.Id, device.Id, action, now);
+        if (commit.Skipped?.Contains(n.Id) != true)
+        {
+            outcomes?.Responded(n.Id, device.Id, action, now);
+            // The user's response time on the device that had it (the latest delivery there that reached it).
+            if (responseTimes is not null && details.Deliveries.Where(d => d.DeviceId == device.Id && d.SentAt is not null).MaxBy(d => d.SentAt) is { } reached)
+                responseTimes.Observe(n.AppId, n.UserId, now - reached.SentAt!.Value);
+        }
         await AfterCommitAsync([change], sends, commit, ct);
         return new AckOutcome.Done(n.Id, change.Update.Status);
     }
@@ -213,6 +220,7 @@ public sealed partial class DeliveryWorkflow(INotifyStore store, RuleSet rules, 
             IsRepeat = attempt > 0,
             ResponseScoreFor = scoring?.For(n, user, now),
             SkipBelow = scoring?.SkipBelow,
+            TypicalResponse = responseTimes?.Typical(n.AppId, n.UserId),
         });
         if (traceOnlyIfFound && decision.Hold?.Kind == HoldKind.Device) return;
         change.Trace.Add(new TraceEntry(now, fromStep, null, why));
@@ -326,7 +334,7 @@ public sealed partial class DeliveryWorkflow(INotifyStore store, RuleSet rules, 
             anySent |= online;
         }
         var rule = rules.FindVersion(n.RuleVersion);
-        if (rule is not null && rule.Steps[step].Wait is { } wait)
+        if (rule is not null && (decision.Wait ?? rule.Steps[step].Wait) is { } wait)
         {
             var due = now + wait;
             var next = step + 1 < rule.Steps.Length ? 0 : attempt < rule.Repeat ? attempt + 1 : -1;

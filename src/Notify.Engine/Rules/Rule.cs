@@ -45,8 +45,35 @@ public sealed record Rule(string Name, string Version, ImmutableArray<string> Ca
 
 /// <summary>One step of the escalation chain: its alternatives (if / else-if / else) and how long to wait.</summary>
 /// <param name="Alternatives">The first whose <c>when</c> holds is the step; a plain step has one.</param>
-/// <param name="Wait">How long to wait for someone to see it before the next step; none ends the chain.</param>
-public sealed record RuleStep(int Index, ImmutableArray<StepAlternative> Alternatives, TimeSpan? Wait);
+/// <param name="Wait">How long to wait for someone to see it before the next step; none ends the chain. For a learned
+/// wait (<see cref="Learned"/>), its maximum: what code that does not resolve it per user waits.</param>
+public sealed record RuleStep(int Index, ImmutableArray<StepAlternative> Alternatives, TimeSpan? Wait)
+{
+    /// <summary><c>wait: { learned: true, min: …, max: … }</c>: the wait is the user's typical response time, bounded;
+    /// null for a fixed wait.</summary>
+    public LearnedWait? Learned { get; init; }
+}
+
+/// <summary>A step's wait learned per user (<c>wait: { learned: true, min: 1m, max: 15m, default: 15m }</c>): the user's
+/// typical response time (<see cref="Learning.ResponseTimes"/>) clamped to [<see cref="Min"/>, <see cref="Max"/>];
+/// <see cref="Default"/> while the user has too little history.</summary>
+/// <param name="Default">The wait without history; <see cref="Max"/> unless the rule says otherwise.</param>
+public sealed record LearnedWait(TimeSpan Min, TimeSpan Max, TimeSpan Default)
+{
+    /// <summary>The wait for a user whose typical response time is <paramref name="typical"/> (null: no history).</summary>
+    public TimeSpan Resolve(TimeSpan? typical) => typical is { } t ? t < Min ? Min : t > Max ? Max : t : Default;
+
+    /// <summary>How the wait was chosen, for the trace.</summary>
+    public string Explain(TimeSpan? typical)
+    {
+        var bounds = $"learned, {Durations.Format(Min)}..{Durations.Format(Max)}";
+        return typical is { } t
+            ? $"wait {Durations.Format(Resolve(t))} ({bounds}; the user's typical response time is {Durations.Format(RoundUp(t))})"
+            : $"wait {Durations.Format(Default)} ({bounds}; no response history for this user yet, so the default)";
+    }
+
+    private static TimeSpan RoundUp(TimeSpan t) => TimeSpan.FromSeconds(Math.Ceiling(t.TotalSeconds));
+}
 
 /// <summary>Who and how, under which condition.</summary>
 /// <param name="Where">Which devices are eligible (evaluated per device).</param>

@@ -167,11 +167,21 @@ public static partial class RuleParser
             }
 
         TimeSpan? wait = null;
-        if (Scalar(map, "wait") is { } waitNode)
+        LearnedWait? learned = null;
+        if (Get(map, "wait") is YamlScalarNode waitNode)
         {
             if (Durations.TryParse(waitNode.Value, out var w) && w > TimeSpan.Zero) wait = w;
-            else { problem(waitNode.Start, $"'wait' is '{waitNode.Value}'; expected {Durations.Expected}"); ok = false; }
+            else if (waitNode.Value?.Trim() == "learned")
+            { problem(waitNode.Start, $"a learned wait needs its bounds: {LearnedWaitExpected}"); ok = false; }
+            else { problem(waitNode.Start, $"'wait' is '{waitNode.Value}'; expected {Durations.Expected}, or {LearnedWaitExpected}"); ok = false; }
         }
+        else if (Get(map, "wait") is YamlMappingNode learnedNode)
+        {
+            learned = ParseLearnedWait(learnedNode, problem);
+            if (learned is null) ok = false;
+            else wait = learned.Max;
+        }
+        else if (Get(map, "wait") is { } other) { problem(other.Start, $"'wait' is a duration such as 5m, or {LearnedWaitExpected}"); ok = false; }
 
         var alternatives = ImmutableArray.CreateBuilder<StepAlternative>();
         if (Get(map, "choose") is { } chooseNode)
@@ -197,7 +207,7 @@ public static partial class RuleParser
         else if (ParseAlternative(map, problem) is { } single) alternatives.Add(single);
         else ok = false;
 
-        return ok ? new RuleStep(index, alternatives.ToImmutable(), wait) : null;
+        return ok ? new RuleStep(index, alternatives.ToImmutable(), wait) { Learned = learned } : null;
     }
 
     private static StepAlternative? ParseAlternative(YamlMappingNode map, Action<Mark, string> problem)
@@ -287,6 +297,43 @@ public static partial class RuleParser
         else if (radiusText.EndsWith('m') && double.TryParse(radiusText[..^1], System.Globalization.CultureInfo.InvariantCulture, out var m)) radius = m;
         if (!(radius > 0)) problem(map.Start, $"region '{name}' needs a 'radius' such as 200m or 1.5km; it is {Expected}");
         return double.IsNaN(lat) || double.IsNaN(lon) || !(radius > 0) ? null : new Region(lat, lon, radius);
+    }
+
+    private const string LearnedWaitExpected = "{ learned: true, min: 1m, max: 15m } (optionally default: the wait without history, else max)";
+
+    private static LearnedWait? ParseLearnedWait(YamlMappingNode map, Action<Mark, string> problem)
+    {
+        var ok = true;
+        foreach (var key in map.Children.Keys)
+            if (key is YamlScalarNode { Value: { } k } && k is not ("learned" or "min" or "max" or "default"))
+            { problem(key.Start, $"unknown key '{k}' in a learned wait; expected {LearnedWaitExpected}"); ok = false; }
+        if (Scalar(map, "learned") is not { Value: "true" })
+        {
+            problem(map.Start, $"a 'wait' mapping is a learned wait: {LearnedWaitExpected}; for a fixed wait write a duration such as 5m");
+            return null;
+        }
+        TimeSpan? Bound(string key, bool required)
+        {
+            if (Get(map, key) is not { } node)
+            {
+                if (required) { problem(map.Start, $"a learned wait needs '{key}'; expected {LearnedWaitExpected}"); ok = false; }
+                return null;
+            }
+            if (node is YamlScalarNode scalar && Durations.TryParse(scalar.Value, out var d) && d > TimeSpan.Zero) return d;
+            problem(node.Start, $"'{key}' of a learned wait is '{(node as YamlScalarNode)?.Value}'; expected {Durations.Expected}, more than zero");
+            ok = false;
+            return null;
+        }
+        var min = Bound("min", true);
+        var max = Bound("max", true);
+        var fallback = Bound("default", false);
+        if (min is { } lo && max is { } hi)
+        {
+            if (lo > hi) { problem(map.Start, $"a learned wait's min ({Durations.Format(lo)}) is more than its max ({Durations.Format(hi)})"); ok = false; }
+            if (fallback is { } f && (f < lo || f > hi))
+            { problem(Get(map, "default")!.Start, $"a learned wait's default ({Durations.Format(f)}) is outside {Durations.Format(lo)}..{Durations.Format(hi)}"); ok = false; }
+        }
+        return ok ? new LearnedWait(min!.Value, max!.Value, fallback ?? max!.Value) : null;
     }
 
     private static YamlNode? Get(YamlMappingNode map, string key) =>
