@@ -197,6 +197,10 @@ internal static class MongoQueries
     public static FilterDefinition<TimerDoc> ExpiredLeasesDueBefore(DateTimeOffset before, DateTimeOffset now) =>
         TimerFilter.Lte(t => t.LeaseUntil, now) & TimerFilter.Lt(t => t.DueAt, before);
 
+    /// <summary>Names the index of a claim's read: for the expired leases the planner could otherwise pick timers_due for the sort and
+    /// walk every leased timer in the window.</summary>
+    public static FindOptions UseIndex(string name) => new() { Hint = name };
+
     /// <summary>The claim's update filter: of the candidates, those still without a live lease when the update reaches them (each
     /// document is checked and changed atomically, so of two nodes claiming the same candidate only one matches it).</summary>
     public static FilterDefinition<TimerDoc> Claimable(IEnumerable<string> ids, DateTimeOffset now) =>

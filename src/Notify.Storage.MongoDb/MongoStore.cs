@@ -185,8 +185,8 @@ public sealed partial class MongoStore : INotifyStore, IStoreBrowser, IDisposabl
     public Task<IReadOnlyList<TimerRecord>> ClaimTimersAsync(string owner, DateTimeOffset dueBefore, DateTimeOffset now, DateTimeOffset leaseUntil,
         int limit, CancellationToken ct = default) => Run<IReadOnlyList<TimerRecord>>(async t =>
     {
-        var free = await _timers.Find(Q.FreeTimersDueBefore(dueBefore)).Sort(Q.EarliestFirst).Limit(limit).ToListAsync(t);
-        var expired = await _timers.Find(Q.ExpiredLeasesDueBefore(dueBefore, now)).Sort(Q.EarliestFirst).Limit(limit).ToListAsync(t);
+        var free = await _timers.Find(Q.FreeTimersDueBefore(dueBefore), Q.UseIndex("timers_free")).Sort(Q.EarliestFirst).Limit(limit).ToListAsync(t);
+        var expired = await _timers.Find(Q.ExpiredLeasesDueBefore(dueBefore, now), Q.UseIndex("timers_lease_until")).Sort(Q.EarliestFirst).Limit(limit).ToListAsync(t);
         var candidates = free.Concat(expired).OrderBy(d => d.DueAt).Take(limit).Select(d => d.Id).ToList();
         if (candidates.Count == 0) return [];
         var token = Guid.NewGuid().ToString("N");
