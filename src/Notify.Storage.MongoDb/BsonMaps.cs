@@ -192,6 +192,7 @@ internal static class BsonMaps
             cm.MapMember(d => d.Attempt).SetElementName("attempt");
             cm.MapMember(d => d.LeaseOwner).SetElementName("leaseOwner").Optional();
             cm.MapMember(d => d.LeaseUntil).SetElementName("leaseUntil").Optional().SetSerializer(OptionalTime);
+            cm.MapMember(d => d.Claim).SetElementName("claim").Optional();
         });
         BsonClassMap.RegisterClassMap<WebhookDoc>(cm =>
         {

@@ -61,6 +61,18 @@ internal static class DocumentMapping
         Id = t.Id, NotificationId = t.NotificationId, Kind = t.Kind, Step = t.Step, DueAt = t.DueAt, Attempt = t.Attempt,
     };
 
+    /// <summary>Stored leased to the creating node when due within its claim window (it holds it in memory).</summary>
+    public static TimerDoc ToDoc(TimerRecord t, TimerLease? lease)
+    {
+        var doc = ToDoc(t);
+        if (lease is not null && t.DueAt < lease.DueBefore)
+        {
+            doc.LeaseOwner = lease.Owner;
+            doc.LeaseUntil = lease.Until;
+        }
+        return doc;
+    }
+
     public static TimerRecord ToTimer(TimerDoc d) => new(d.Id, d.NotificationId, d.Kind, d.Step, d.DueAt, d.Attempt);
 
     public static WebhookDoc ToDoc(Engine.Channels.WebhookEvent e) => new()

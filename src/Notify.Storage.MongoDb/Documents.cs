@@ -111,6 +111,8 @@ internal sealed class TimerDoc
     /// <summary>The node working on the timer, until <see cref="LeaseUntil"/>; absent when free.</summary>
     public string? LeaseOwner { get; set; }
     public DateTimeOffset? LeaseUntil { get; set; }
+    /// <summary>A random token of the claim that took the lease: how a batch claim finds which candidates it won.</summary>
+    public string? Claim { get; set; }
 }
 
 /// <summary><c>webhooks</c>: the webhook outbox. <see cref="DueAt"/> is removed once the event is done.</summary>

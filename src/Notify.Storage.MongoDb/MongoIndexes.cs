@@ -61,8 +61,12 @@ internal static class MongoIndexes
         new(Idempotency, "idempotency_app_key", new BsonDocument { ["appId"] = 1, ["key"] = 1 }, Unique: true),
         // Keys are only looked at within the window; MongoDB's TTL monitor removes older ones (about once a minute).
         new(Idempotency, "idempotency_ttl", new BsonDocument("createdAt", 1), ExpireAfter: idempotencyRetention),
-        // GetTimersDueBefore (earliest first) and the lease claim.
+        // GetTimersDueBefore (earliest first).
         new(Timers, "timers_due", new BsonDocument("dueAt", 1)),
+        // The claim of free timers (leaseOwner null, earliest first), and a node's renewal and release (leaseOwner = it).
+        new(Timers, "timers_free", new BsonDocument { ["leaseOwner"] = 1, ["dueAt"] = 1 }),
+        // The claim of timers whose lease ran out; sparse, because a free timer has no leaseUntil.
+        new(Timers, "timers_lease_until", new BsonDocument("leaseUntil", 1), Sparse: true),
         // A commit's DeleteAllTimers.
         new(Timers, "timers_notification", new BsonDocument("notificationId", 1)),
         // GetDueWebhooks, GetNextWebhookDue; sparse, because a delivered event has no dueAt any more.

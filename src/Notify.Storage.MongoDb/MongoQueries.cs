@@ -183,17 +183,52 @@ internal static class MongoQueries
 
     public static FilterDefinition<TimerDoc> Timers(IEnumerable<string> ids) => TimerFilter.In(t => t.Id, ids);
 
-    /// <summary>A due timer nobody holds a live lease on (timers_due): for a node to claim with find-and-modify.</summary>
-    public static FilterDefinition<TimerDoc> Claimable(DateTimeOffset now) => TimerFilter.Lte(t => t.DueAt, now)
-        & TimerFilter.Or(TimerFilter.Exists(t => t.LeaseUntil, false), TimerFilter.Lte(t => t.LeaseUntil, now));
+    // ---- timer leases (timers_free, timers_lease_until) ----
+    // A free timer has no leaseOwner, leaseUntil or claim (a release unsets them): indexed as null in timers_free, absent from the
+    // sparse timers_lease_until.
 
-    public static UpdateDefinition<TimerDoc> Lease(string owner, DateTimeOffset until) => Builders<TimerDoc>.Update
+    /// <summary>Free timers due before <paramref name="before"/> (timers_free: equality on leaseOwner, then dueAt in order), so a
+    /// claim walks only free rows, never the ones other nodes already lease.</summary>
+    public static FilterDefinition<TimerDoc> FreeTimersDueBefore(DateTimeOffset before) =>
+        TimerFilter.Eq(t => t.LeaseOwner, null) & TimerFilter.Lt(t => t.DueAt, before);
+
+    /// <summary>Leased timers due before <paramref name="before"/> whose lease ran out by <paramref name="now"/> (timers_lease_until:
+    /// only expired leases are walked, normally none).</summary>
+    public static FilterDefinition<TimerDoc> ExpiredLeasesDueBefore(DateTimeOffset before, DateTimeOffset now) =>
+        TimerFilter.Lte(t => t.LeaseUntil, now) & TimerFilter.Lt(t => t.DueAt, before);
+
+    /// <summary>Names the index of a claim's read: for the expired leases the planner could otherwise pick timers_due for the sort and
+    /// walk every leased timer in the window.</summary>
+    public static FindOptions UseIndex(string name) => new() { Hint = name };
+
+    /// <summary>The claim's update filter: of the candidates, those still without a live lease when the update reaches them (each
+    /// document is checked and changed atomically, so of two nodes claiming the same candidate only one matches it).</summary>
+    public static FilterDefinition<TimerDoc> Claimable(IEnumerable<string> ids, DateTimeOffset now) =>
+        TimerFilter.In(t => t.Id, ids) & TimerFilter.Or(TimerFilter.Eq(t => t.LeaseOwner, null), TimerFilter.Lte(t => t.LeaseUntil, now));
+
+    /// <summary>Leases a timer to <paramref name="owner"/>, marked with this claim's <paramref name="token"/> to find what it won.</summary>
+    public static UpdateDefinition<TimerDoc> Claim(string owner, DateTimeOffset until, string token) => Builders<TimerDoc>.Update
         .Set(t => t.LeaseOwner, owner)
-        .Set(t => t.LeaseUntil, until);
+        .Set(t => t.LeaseUntil, until)
+        .Set(t => t.Claim, token);
 
-    /// <summary>Renews a lease the node still holds; matches nothing once another node took the timer over.</summary>
-    public static FilterDefinition<TimerDoc> HeldLease(string timerId, string owner) =>
-        TimerFilter.Eq(t => t.Id, timerId) & TimerFilter.Eq(t => t.LeaseOwner, owner);
+    /// <summary>Of the candidates (_id), those this claim won.</summary>
+    public static FilterDefinition<TimerDoc> ClaimedBy(IEnumerable<string> ids, string token) =>
+        TimerFilter.In(t => t.Id, ids) & TimerFilter.Eq(t => t.Claim, token);
+
+    /// <summary>Every lease <paramref name="owner"/> holds (timers_free's first key), for renewal and release.</summary>
+    public static FilterDefinition<TimerDoc> LeasedTo(string owner) => TimerFilter.Eq(t => t.LeaseOwner, owner);
+
+    /// <summary>Some of the leases <paramref name="owner"/> holds (_id).</summary>
+    public static FilterDefinition<TimerDoc> LeasedTo(string owner, IEnumerable<string> ids) =>
+        TimerFilter.In(t => t.Id, ids) & TimerFilter.Eq(t => t.LeaseOwner, owner);
+
+    public static UpdateDefinition<TimerDoc> RenewLease(DateTimeOffset until) => Builders<TimerDoc>.Update.Set(t => t.LeaseUntil, until);
+
+    public static readonly UpdateDefinition<TimerDoc> ReleaseLease = Builders<TimerDoc>.Update
+        .Unset(t => t.LeaseOwner)
+        .Unset(t => t.LeaseUntil)
+        .Unset(t => t.Claim);
 
     // ---- webhook outbox (webhooks_due, sparse: done events have no dueAt) ----
 

@@ -95,7 +95,7 @@ public sealed partial class MongoStore
             if (change.DeletedTimers.Count > 0) await _timers.DeleteManyAsync(session, Q.Timers(change.DeletedTimers), cancellationToken: ct);
             if (change.Events.Count > 0) await _webhooks.InsertManyAsync(session, change.Events.Select(ToDoc), cancellationToken: ct);
             if (!change.DeleteAllTimers && change.NewTimers.Count > 0)
-                await _timers.InsertManyAsync(session, change.NewTimers.Select(ToDoc), cancellationToken: ct);
+                await _timers.InsertManyAsync(session, change.NewTimers.Select(t => ToDoc(t, change.NewTimersLease)), cancellationToken: ct);
         }
         return skipped is null ? CommitResult.Applied : new CommitResult(null, null, skipped);
     }

@@ -175,18 +175,32 @@ public sealed partial class MongoStore : INotifyStore, IStoreBrowser, IDisposabl
 
     // ---- timer leases (several nodes sharing timers) ----
 
-    /// <summary>Claims the earliest due timer no node holds a live lease on, for <paramref name="leaseFor"/>; null when none is due.
-    /// A node that dies stops renewing, and its lease runs out, so another node takes the timer over.</summary>
-    public Task<TimerRecord?> ClaimDueTimerAsync(string owner, DateTimeOffset now, TimeSpan leaseFor, CancellationToken ct = default) => Run(async t =>
+    /// <summary>
+    /// A batch claim in three round trips whatever the batch size: read the earliest candidates (free ones on timers_free, expired
+    /// leases on timers_lease_until), lease those still claimable with one <c>updateMany</c> marked with a fresh token, then read
+    /// back what carries the token. Each document is matched and changed atomically, so when two nodes race for a candidate only
+    /// one update matches it and only that node reads it back; the other simply claims fewer. Find-and-modify would be as safe
+    /// but one round trip per timer, and a full window is thousands of timers.
+    /// </summary>
+    public Task<IReadOnlyList<TimerRecord>> ClaimTimersAsync(string owner, DateTimeOffset dueBefore, DateTimeOffset now, DateTimeOffset leaseUntil,
+        int limit, CancellationToken ct = default) => Run<IReadOnlyList<TimerRecord>>(async t =>
     {
-        var claimed = await _timers.FindOneAndUpdateAsync(Q.Claimable(now), Q.Lease(owner, now + leaseFor),
-            new FindOneAndUpdateOptions<TimerDoc> { Sort = Q.EarliestFirst, ReturnDocument = ReturnDocument.After }, t);
-        return claimed is null ? null : ToTimer(claimed);
+        var free = await _timers.Find(Q.FreeTimersDueBefore(dueBefore), Q.UseIndex("timers_free")).Sort(Q.EarliestFirst).Limit(limit).ToListAsync(t);
+        var expired = await _timers.Find(Q.ExpiredLeasesDueBefore(dueBefore, now), Q.UseIndex("timers_lease_until")).Sort(Q.EarliestFirst).Limit(limit).ToListAsync(t);
+        var candidates = free.Concat(expired).OrderBy(d => d.DueAt).Take(limit).Select(d => d.Id).ToList();
+        if (candidates.Count == 0) return [];
+        var token = Guid.NewGuid().ToString("N");
+        await _timers.UpdateManyAsync(Q.Claimable(candidates, now), Q.Claim(owner, leaseUntil, token), cancellationToken: t);
+        var won = await _timers.Find(Q.ClaimedBy(candidates, token)).ToListAsync(t);
+        return won.OrderBy(d => d.DueAt).Select(ToTimer).ToList();
     }, ct);
 
-    /// <summary>Extends a lease this node holds; false when another node has taken the timer (or it is gone).</summary>
-    public Task<bool> RenewTimerLeaseAsync(string timerId, string owner, DateTimeOffset until, CancellationToken ct = default) => Run(async t =>
-        (await _timers.UpdateOneAsync(Q.HeldLease(timerId, owner), Q.Lease(owner, until), cancellationToken: t)).MatchedCount > 0, ct);
+    public Task<int> RenewTimerLeasesAsync(string owner, DateTimeOffset until, CancellationToken ct = default) => Run(async t =>
+        (int)(await _timers.UpdateManyAsync(Q.LeasedTo(owner), Q.RenewLease(until), cancellationToken: t)).MatchedCount, ct);
+
+    public Task<int> ReleaseTimerLeasesAsync(string owner, IReadOnlyCollection<string>? timerIds = null, CancellationToken ct = default) => Run(async t =>
+        (int)(await _timers.UpdateManyAsync(timerIds is null ? Q.LeasedTo(owner) : Q.LeasedTo(owner, timerIds), Q.ReleaseLease,
+            cancellationToken: t)).ModifiedCount, ct);
 
     public void Dispose() => _client.Dispose();
 }

@@ -74,8 +74,12 @@ internal static class NotificationWrites
                     e.Id, e.AppId, e.Type, WebhookPayload.Serialize(e), Ms(e.CreatedAt));
             if (!change.DeleteAllTimers)
                 foreach (var t in change.NewTimers)
-                    b.Execute("INSERT INTO timers (id, notification_id, kind, step, due_at, attempt) VALUES ($1,$2,$3,$4,$5,$6)",
-                        t.Id, t.NotificationId, t.Kind.ToString(), t.Step, Ms(t.DueAt), t.Attempt);
+                {
+                    // Due within the creating node's claim window: stored leased to it, as it holds it in memory.
+                    var lease = change.NewTimersLease is { } l && t.DueAt < l.DueBefore ? l : null;
+                    b.Execute("INSERT INTO timers (id, notification_id, kind, step, due_at, attempt, lease_owner, lease_until) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)",
+                        t.Id, t.NotificationId, t.Kind.ToString(), t.Step, Ms(t.DueAt), t.Attempt, lease?.Owner, lease is null ? null : Ms(lease.Until));
+                }
         }
         return skipped is null ? CommitResult.Applied : new CommitResult(null, null, skipped);
     }

@@ -3,7 +3,7 @@ namespace Notify.Storage.Sqlite;
 /// <summary>The tables. Times are Unix milliseconds (UTC); enums are their wire names.</summary>
 internal static class Schema
 {
-    public const int Version = 3;
+    public const int Version = 4;
 
     public const string Create = """
         CREATE TABLE IF NOT EXISTS users (
@@ -36,7 +36,7 @@ internal static class Schema
         CREATE INDEX IF NOT EXISTS trace_notification ON trace (notification_id);
         CREATE TABLE IF NOT EXISTS timers (
             id TEXT PRIMARY KEY, notification_id TEXT NOT NULL, kind TEXT NOT NULL, step INTEGER NOT NULL, due_at INTEGER NOT NULL,
-            attempt INTEGER NOT NULL DEFAULT 0);
+            attempt INTEGER NOT NULL DEFAULT 0, lease_owner TEXT, lease_until INTEGER);
         CREATE INDEX IF NOT EXISTS timers_due ON timers (due_at);
         CREATE INDEX IF NOT EXISTS timers_notification ON timers (notification_id);
         CREATE INDEX IF NOT EXISTS deliveries_outbox ON deliveries (created_at) WHERE status = 'pending' AND channel != 'inApp';
@@ -50,7 +50,7 @@ internal static class Schema
         CREATE INDEX IF NOT EXISTS webhook_outbox_due ON webhook_outbox (due_at) WHERE due_at IS NOT NULL;
         CREATE TABLE IF NOT EXISTS rule_versions (
             version TEXT PRIMARY KEY, name TEXT NOT NULL, source TEXT NOT NULL, created_at INTEGER NOT NULL) WITHOUT ROWID;
-        """ + Outcomes;
+        """ + TimerLeases + Outcomes;
 
     /// <summary>Training data for the response model (one row per device delivery), apart from the notification tables:
     /// written behind, never part of a notification's commit.</summary>
@@ -62,6 +62,15 @@ internal static class Schema
         CREATE INDEX IF NOT EXISTS outcomes_open ON outcomes (notification_id) WHERE outcome IS NULL;
         """;
 
+    /// <summary>Indexes of the timer claim (<see cref="SqliteStore.ClaimTimersAsync"/>): free timers by due time, so claiming the
+    /// next batch does not walk the rows other nodes already lease; leases by expiry, to find the ones that ran out; leases by
+    /// owner, for a node's renewal and release.</summary>
+    public const string TimerLeases = """
+        CREATE INDEX IF NOT EXISTS timers_free ON timers (due_at) WHERE lease_owner IS NULL;
+        CREATE INDEX IF NOT EXISTS timers_lease_until ON timers (lease_until) WHERE lease_owner IS NOT NULL;
+        CREATE INDEX IF NOT EXISTS timers_lease_owner ON timers (lease_owner) WHERE lease_owner IS NOT NULL;
+        """;
+
     /// <summary>Upgrades from each older version (PRAGMA user_version) to the next.</summary>
     public static readonly IReadOnlyDictionary<int, string> Upgrades = new Dictionary<int, string>
     {
@@ -71,5 +80,7 @@ internal static class Schema
               "ALTER TABLE deliveries ADD COLUMN silent INTEGER NOT NULL DEFAULT 0; ALTER TABLE deliveries ADD COLUMN attempt INTEGER NOT NULL DEFAULT 0;",
         // 3: new tables (attempts, webhook_outbox, outcomes) and the deliveries_outbox index; CREATE ... IF NOT EXISTS adds them.
         [2] = Outcomes,
+        // 4: timer leases (several nodes sharing one database file); existing timers start free.
+        [3] = "ALTER TABLE timers ADD COLUMN lease_owner TEXT; ALTER TABLE timers ADD COLUMN lease_until INTEGER;",
     };
 }

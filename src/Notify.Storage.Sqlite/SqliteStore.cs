@@ -140,7 +140,39 @@ public sealed partial class SqliteStore : INotifyStore, IAsyncDisposable
 
     public Task<IReadOnlyList<TimerRecord>> GetTimersDueBeforeAsync(DateTimeOffset before, int limit, CancellationToken ct = default) =>
         ReadAsync<IReadOnlyList<TimerRecord>>(c => Many(c, "SELECT id, notification_id, kind, step, due_at, attempt FROM timers WHERE due_at < $1 ORDER BY due_at LIMIT $2",
-            r => new TimerRecord(r.GetString(0), r.GetString(1), Enum.Parse<TimerKind>(r.GetString(2)), r.GetInt32(3), Time(r, 4), r.GetInt32(5)), Ms(before), limit), ct);
+            ReadTimer, Ms(before), limit), ct);
+
+    private static TimerRecord ReadTimer(SqliteDataReader r) =>
+        new(r.GetString(0), r.GetString(1), Enum.Parse<TimerKind>(r.GetString(2)), r.GetInt32(3), Time(r, 4), r.GetInt32(5));
+
+    // The free timers (timers_free) and those whose lease ran out (timers_lease_until), earliest first, in one UPDATE: the
+    // single writer runs it in its own transaction, so no other claim sees these rows free in between. INDEXED BY: without
+    // statistics the planner walks timers_due for the expired leases, i.e. every leased row in the window, on every claim.
+    private const string ClaimSql = """
+        UPDATE timers SET lease_owner=$1, lease_until=$2 WHERE id IN (
+            SELECT id FROM (
+                SELECT id, due_at FROM (SELECT id, due_at FROM timers INDEXED BY timers_free WHERE lease_owner IS NULL AND due_at < $3 ORDER BY due_at LIMIT $5)
+                UNION ALL
+                SELECT id, due_at FROM (SELECT id, due_at FROM timers INDEXED BY timers_lease_until WHERE lease_owner IS NOT NULL AND lease_until <= $4 AND due_at < $3 ORDER BY due_at LIMIT $5))
+            ORDER BY due_at LIMIT $5)
+        RETURNING id, notification_id, kind, step, due_at, attempt
+        """;
+
+    public async Task<IReadOnlyList<TimerRecord>> ClaimTimersAsync(string owner, DateTimeOffset dueBefore, DateTimeOffset now, DateTimeOffset leaseUntil,
+        int limit, CancellationToken ct = default)
+    {
+        var claimed = await _writer.WriteAsync(b => b.Many(ClaimSql, ReadTimer, owner, Ms(leaseUntil), Ms(dueBefore), Ms(now), limit), ct);
+        claimed.Sort((x, y) => x.DueAt.CompareTo(y.DueAt));
+        return claimed;
+    }
+
+    public Task<int> RenewTimerLeasesAsync(string owner, DateTimeOffset until, CancellationToken ct = default) =>
+        _writer.WriteAsync(b => b.Execute("UPDATE timers SET lease_until=$2 WHERE lease_owner=$1", owner, Ms(until)), ct);
+
+    public Task<int> ReleaseTimerLeasesAsync(string owner, IReadOnlyCollection<string>? timerIds = null, CancellationToken ct = default) =>
+        _writer.WriteAsync(b => timerIds is null
+            ? b.Execute("UPDATE timers SET lease_owner=NULL, lease_until=NULL WHERE lease_owner=$1", owner)
+            : timerIds.Sum(id => b.Execute("UPDATE timers SET lease_owner=NULL, lease_until=NULL WHERE id=$2 AND lease_owner=$1", owner, id)), ct);
 
     public Task<IReadOnlyList<NotificationDetails>> GetHeldAsync(string appId, string userId, CancellationToken ct = default) =>
         ReadAsync<IReadOnlyList<NotificationDetails>>(c => Many(c,

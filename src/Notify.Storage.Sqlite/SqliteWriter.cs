@@ -120,6 +120,15 @@ internal sealed partial class SqliteWriter : IAsyncDisposable
 
         public object? Scalar(string sql, params object?[] args) => Prepare(sql, args).ExecuteScalar();
 
+        /// <summary>Rows of a statement that writes and returns (<c>UPDATE … RETURNING</c>).</summary>
+        public List<T> Many<T>(string sql, Func<SqliteDataReader, T> map, params object?[] args)
+        {
+            using var reader = Prepare(sql, args).ExecuteReader();
+            var rows = new List<T>();
+            while (reader.Read()) rows.Add(map(reader));
+            return rows;
+        }
+
         private SqliteCommand Prepare(string sql, object?[] args)
         {
             var cmd = writer.Command(sql);

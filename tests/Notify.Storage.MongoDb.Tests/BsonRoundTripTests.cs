@@ -142,15 +142,17 @@ public sealed class BsonRoundTripTests
         Assert.Equal(key.NotificationId, FromBson<IdempotencyDoc>(ToBson(key)).NotificationId);
 
         var timer = new TimerRecord("tmr_1", "ntf_1", TimerKind.FollowUp, 1, T0, 2);
-        var leased = DocumentMapping.ToDoc(timer);
-        leased.LeaseOwner = "node-a";
-        leased.LeaseUntil = T0.AddSeconds(30);
+        var leased = DocumentMapping.ToDoc(timer, new TimerLease("node-a", T0.AddSeconds(30), T0.AddSeconds(1)));
+        leased.Claim = "c0ffee";
         Equal($$"""
             { _id: "tmr_1", notificationId: "ntf_1", kind: "followUp", step: 1, dueAt: ISODate("{{T0Iso}}"), attempt: 2,
-              leaseOwner: "node-a", leaseUntil: ISODate("2026-09-21T14:13:50.123Z") }
+              leaseOwner: "node-a", leaseUntil: ISODate("2026-09-21T14:13:50.123Z"), claim: "c0ffee" }
             """, ToBson(leased));
         Assert.Equal(timer, DocumentMapping.ToTimer(FromBson<TimerDoc>(ToBson(leased))));
+        Assert.Equal("c0ffee", FromBson<TimerDoc>(ToBson(leased)).Claim);
         Assert.False(ToBson(DocumentMapping.ToDoc(timer)).Contains("leaseOwner"));
+        // Due after the creating node's window: stored free, for any node to claim.
+        Assert.False(ToBson(DocumentMapping.ToDoc(timer, new TimerLease("node-a", T0.AddSeconds(30), T0))).Contains("leaseOwner"));
 
         var e = new WebhookEvent("evt_1", "app", WebhookEventTypes.Seen, T0, new JsonObject { ["notificationId"] = "ntf_1" });
         var webhook = DocumentMapping.ToDoc(e);

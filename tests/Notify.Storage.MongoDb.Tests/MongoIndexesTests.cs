@@ -9,7 +9,7 @@ public sealed class MongoIndexesTests
     {
         var specs = MongoIndexes.All(TimeSpan.FromHours(24)).ToDictionary(s => s.Name);
 
-        Assert.Equal(13, specs.Count);
+        Assert.Equal(15, specs.Count);
         Assert.True(specs["users_app_user"].ToModel().Options.Unique);
         Assert.True(specs["devices_token"].ToModel().Options.Unique);
         Assert.True(specs["idempotency_app_key"].ToModel().Options.Unique);
@@ -22,6 +22,9 @@ public sealed class MongoIndexesTests
         Assert.Equal(BsonDocument.Parse("{ hold: { $exists: true } }"), specs["notifications_holds"].Partial);
         Assert.Equal(BsonDocument.Parse("{ dueAt: 1 }"), specs["timers_due"].Keys);
         Assert.True(specs["webhooks_due"].ToModel().Options.Sparse);
+        Assert.Equal(BsonDocument.Parse("{ leaseOwner: 1, dueAt: 1 }"), specs["timers_free"].Keys);
+        Assert.Equal(BsonDocument.Parse("{ leaseUntil: 1 }"), specs["timers_lease_until"].Keys);
+        Assert.True(specs["timers_lease_until"].ToModel().Options.Sparse);
         Assert.Null(specs["timers_due"].ToModel().Options.Unique);
     }
 

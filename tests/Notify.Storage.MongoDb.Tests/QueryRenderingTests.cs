@@ -170,11 +170,29 @@ public sealed class QueryRenderingTests
         Equal("""{ dueAt: 1 }""", Render(Q.EarliestFirst));
         Equal("""{ notificationId: "ntf_1" }""", Render(Q.TimersOf("ntf_1")));
         Equal("""{ _id: { $in: ["tmr_1", "tmr_2"] } }""", Render(Q.Timers(["tmr_1", "tmr_2"])));
+    }
+
+    [Fact]
+    public void TimerLeases_ClaimRenewRelease_RenderExactly()
+    {
+        const string Later = "2026-09-21T14:13:50.123Z"; // T0 + 30 s
+        // The claim's two reads: free timers (timers_free: leaseOwner null, then dueAt), expired leases (timers_lease_until).
+        Equal($$"""{ leaseOwner: null, dueAt: { $lt: ISODate("{{Later}}") } }""", Render(Q.FreeTimersDueBefore(T0.AddSeconds(30))));
+        Equal($$"""{ leaseUntil: { $lte: ISODate("{{T0Iso}}") }, dueAt: { $lt: ISODate("{{Later}}") } }""",
+            Render(Q.ExpiredLeasesDueBefore(T0.AddSeconds(30), T0)));
+        Assert.Equal("timers_lease_until", Q.UseIndex("timers_lease_until").Hint!.AsString);
+        // The update: only candidates still without a live lease, marked with the claim's token; then what carries the token.
         Equal($$"""
-            { dueAt: { $lte: ISODate("{{T0Iso}}") }, $or: [ { leaseUntil: { $exists: false } }, { leaseUntil: { $lte: ISODate("{{T0Iso}}") } } ] }
-            """, Render(Q.Claimable(T0)));
-        Equal("""{ $set: { leaseOwner: "node-a", leaseUntil: ISODate("2026-09-21T14:13:50.123Z") } }""", Render(Q.Lease("node-a", T0.AddSeconds(30))));
-        Equal("""{ _id: "tmr_1", leaseOwner: "node-a" }""", Render(Q.HeldLease("tmr_1", "node-a")));
+            { _id: { $in: ["tmr_1", "tmr_2"] }, $or: [ { leaseOwner: null }, { leaseUntil: { $lte: ISODate("{{T0Iso}}") } } ] }
+            """, Render(Q.Claimable(["tmr_1", "tmr_2"], T0)));
+        Equal($$"""{ $set: { leaseOwner: "node-a", leaseUntil: ISODate("{{Later}}"), claim: "c0ffee" } }""",
+            Render(Q.Claim("node-a", T0.AddSeconds(30), "c0ffee")));
+        Equal("""{ _id: { $in: ["tmr_1", "tmr_2"] }, claim: "c0ffee" }""", Render(Q.ClaimedBy(["tmr_1", "tmr_2"], "c0ffee")));
+        // Renewal and release by owner (timers_free's first key), or some of the owner's timers by _id.
+        Equal("""{ leaseOwner: "node-a" }""", Render(Q.LeasedTo("node-a")));
+        Equal("""{ _id: { $in: ["tmr_1"] }, leaseOwner: "node-a" }""", Render(Q.LeasedTo("node-a", ["tmr_1"])));
+        Equal($$"""{ $set: { leaseUntil: ISODate("{{Later}}") } }""", Render(Q.RenewLease(T0.AddSeconds(30))));
+        Equal("""{ $unset: { leaseOwner: 1, leaseUntil: 1, claim: 1 } }""", Render(Q.ReleaseLease));
     }
 
     [Fact]

@@ -66,4 +66,30 @@ public sealed class SqliteStoreTests : IAsyncLifetime
         await fine;
         Assert.NotNull(await _store.GetNotificationAsync("n2"));
     }
+
+    [Fact]
+    public async Task Open_SchemaVersion3File_AddsTheLeaseColumns_AndItsTimersStartFree()
+    {
+        await _store.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+        File.Delete(DbPath);
+        using (var old = new SqliteConnection($"Data Source={DbPath};Pooling=False"))
+        {
+            old.Open();
+            using var cmd = old.CreateCommand();
+            // The timers table as version 3 made it, with one pending timer.
+            cmd.CommandText = """
+                CREATE TABLE timers (id TEXT PRIMARY KEY, notification_id TEXT NOT NULL, kind TEXT NOT NULL, step INTEGER NOT NULL,
+                    due_at INTEGER NOT NULL, attempt INTEGER NOT NULL DEFAULT 0);
+                INSERT INTO timers VALUES ('t1', 'n1', 'FollowUp', 0, 1790000060000, 0);
+                PRAGMA user_version=3;
+                """;
+            cmd.ExecuteNonQuery();
+        }
+
+        _store = Open();
+
+        var claimed = await _store.ClaimTimersAsync("a", T0.AddMinutes(5), T0, T0.AddMinutes(1), 10);
+        Assert.Equal(new TimerRecord("t1", "n1", TimerKind.FollowUp, 0, T0.AddMinutes(1)), Assert.Single(claimed));
+    }
 }

@@ -435,6 +435,113 @@ public abstract class StoreContract : IAsyncLifetime
             (await Store.GetTimersDueBeforeAsync(T0.AddHours(1), 10))[1]);
     }
 
+    // ---- timer leases ----
+
+    private async Task TimersAsync(params (string Id, int Minutes)[] timers)
+    {
+        var change = Insert(Note("n1"));
+        change.NewTimers.Clear();
+        change.NewTimers.AddRange(timers.Select(t => new TimerRecord(t.Id, "n1", TimerKind.FollowUp, 0, T0.AddMinutes(t.Minutes))));
+        await Store.CommitAsync([change]);
+    }
+
+    private static string[] Ids(IEnumerable<TimerRecord> timers) => timers.Select(t => t.Id).ToArray();
+
+    [SkippableFact]
+    public async Task ClaimTimers_FreeTimersDueBefore_EarliestFirst_UpToTheLimit_NeverOnesWithALiveLease()
+    {
+        await TimersAsync(("t3", 3), ("t1", 1), ("t2", 2), ("t9", 9));
+
+        var first = await Store.ClaimTimersAsync("a", T0.AddMinutes(5), T0, T0.AddMinutes(1), 2);
+        var second = await Store.ClaimTimersAsync("b", T0.AddMinutes(5), T0, T0.AddMinutes(1), 10);
+        var third = await Store.ClaimTimersAsync("b", T0.AddMinutes(5), T0.AddSeconds(59), T0.AddMinutes(2), 10);
+
+        Assert.Equal(["t1", "t2"], Ids(first));
+        Assert.Equal(["t3"], Ids(second)); // not t1/t2 (leased to a), not t9 (due later)
+        Assert.Empty(third); // a's lease is live until T0+1m
+        Assert.Equal(new TimerRecord("t1", "n1", TimerKind.FollowUp, 0, T0.AddMinutes(1)), first[0]);
+    }
+
+    [SkippableFact]
+    public async Task ClaimTimers_LeaseRanOut_AnotherOwnerClaimsIt_AndTheOldOwnerCanNoLongerRenewIt()
+    {
+        await TimersAsync(("t1", 1));
+        Assert.Single(await Store.ClaimTimersAsync("a", T0.AddMinutes(5), T0, T0.AddMinutes(1), 10));
+
+        var taken = await Store.ClaimTimersAsync("b", T0.AddMinutes(5), T0.AddMinutes(1), T0.AddMinutes(2), 10);
+
+        Assert.Equal(["t1"], Ids(taken));
+        Assert.Equal(0, await Store.RenewTimerLeasesAsync("a", T0.AddMinutes(9)));
+        Assert.Equal(0, await Store.ReleaseTimerLeasesAsync("a"));
+        Assert.Empty(await Store.ClaimTimersAsync("c", T0.AddMinutes(5), T0.AddMinutes(1).AddSeconds(59), T0.AddMinutes(3), 10));
+    }
+
+    [SkippableFact]
+    public async Task RenewTimerLeases_ExtendsEveryLeaseOfTheOwner_SoNoOtherClaimsThemWhileRenewed()
+    {
+        await TimersAsync(("t1", 1), ("t2", 2), ("t3", 3));
+        await Store.ClaimTimersAsync("a", T0.AddMinutes(2.5), T0, T0.AddMinutes(1), 10);
+        await Store.ClaimTimersAsync("b", T0.AddMinutes(5), T0, T0.AddMinutes(1), 10);
+
+        Assert.Equal(2, await Store.RenewTimerLeasesAsync("a", T0.AddMinutes(3)));
+
+        Assert.Equal(["t3"], Ids(await Store.ClaimTimersAsync("c", T0.AddMinutes(5), T0.AddMinutes(2), T0.AddMinutes(4), 10)));
+        Assert.Empty(await Store.ClaimTimersAsync("c", T0.AddMinutes(5), T0.AddMinutes(2.9), T0.AddMinutes(4), 10));
+        Assert.Equal(["t1", "t2"], Ids(await Store.ClaimTimersAsync("c", T0.AddMinutes(5), T0.AddMinutes(3), T0.AddMinutes(4), 10)));
+    }
+
+    [SkippableFact]
+    public async Task ReleaseTimerLeases_AllOrSome_AnotherNodeClaimsThemAtOnce()
+    {
+        await TimersAsync(("t1", 1), ("t2", 2), ("t3", 3));
+        await Store.ClaimTimersAsync("a", T0.AddMinutes(5), T0, T0.AddMinutes(10), 10);
+
+        Assert.Equal(1, await Store.ReleaseTimerLeasesAsync("a", ["t2"]));
+        Assert.Equal(["t2"], Ids(await Store.ClaimTimersAsync("b", T0.AddMinutes(5), T0, T0.AddMinutes(10), 10)));
+        Assert.Equal(0, await Store.ReleaseTimerLeasesAsync("a", ["t2"])); // b's now
+        Assert.Equal(2, await Store.ReleaseTimerLeasesAsync("a"));
+        Assert.Equal(["t1", "t3"], Ids(await Store.ClaimTimersAsync("b", T0.AddMinutes(5), T0, T0.AddMinutes(10), 10)));
+    }
+
+    [SkippableFact]
+    public async Task ClaimTimers_ConcurrentClaims_EachTimerGoesToOneOwner()
+    {
+        await TimersAsync(Enumerable.Range(0, 60).Select(i => ($"t{i:00}", i % 7)).ToArray());
+
+        var claims = await Task.WhenAll(Enumerable.Range(0, 6).Select(i => Store.ClaimTimersAsync($"node{i}", T0.AddMinutes(10), T0, T0.AddMinutes(1), 7)));
+        var rest = await Store.ClaimTimersAsync("last", T0.AddMinutes(10), T0, T0.AddMinutes(1), 100);
+
+        var all = claims.SelectMany(Ids).Concat(Ids(rest)).ToList();
+        Assert.Equal(60, all.Count);
+        Assert.Equal(60, all.Distinct().Count());
+    }
+
+    [SkippableFact]
+    public async Task Commit_NewTimersWithALease_DueBeforeItsEnd_StoredLeased_LaterOnesFree()
+    {
+        var change = Insert(Note("n1"));
+        change.NewTimers.Clear();
+        change.NewTimers.AddRange([
+            new TimerRecord("soon", "n1", TimerKind.FollowUp, 0, T0.AddSeconds(20)),
+            new TimerRecord("later", "n1", TimerKind.Expire, -1, T0.AddHours(1)),
+        ]);
+        change.NewTimersLease = new TimerLease("a", T0.AddSeconds(30), T0.AddSeconds(30));
+        await Store.CommitAsync([change]);
+
+        Assert.Equal(["later"], Ids(await Store.ClaimTimersAsync("b", T0.AddDays(1), T0, T0.AddMinutes(1), 10)));
+        Assert.Equal(1, await Store.ReleaseTimerLeasesAsync("a"));
+    }
+
+    [SkippableFact]
+    public async Task ClaimTimers_FiredTimerIsGone_NotClaimedAgain()
+    {
+        await TimersAsync(("t1", 1));
+        Assert.Single(await Store.ClaimTimersAsync("a", T0.AddMinutes(5), T0, T0.AddMinutes(1), 10));
+        await Store.CommitAsync([new NotificationChange("n1") { FiredTimer = "t1" }]);
+
+        Assert.Empty(await Store.ClaimTimersAsync("b", T0.AddMinutes(5), T0.AddMinutes(2), T0.AddMinutes(3), 10));
+    }
+
     [SkippableFact]
     public async Task PendingSends_PushAndEmailPendingOfOpenUnexpired_OldestFirst()
     {

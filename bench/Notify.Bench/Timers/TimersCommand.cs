@@ -29,11 +29,14 @@ public static class TimersCommand
           --db PATH        the SQLite file (default a fresh temp file, deleted afterwards)
           --no-restart     fire from the store that inserted, instead of disposing it and opening a new one
           --no-baseline    skip the bare PriorityQueue baseline
-          --load-batch N   TimerOptions.LoadBatch (default the engine's, 50000)
-          --horizon S      TimerOptions.Horizon in seconds (default the engine's, 600)
+          --nodes N        timer loops sharing the file, each with its own store, as N processes would (default 1)
+          --claim-batch N  TimerOptions.ClaimBatch (default the engine's, 5000)
+          --claim-ahead S  TimerOptions.ClaimAhead in seconds (default the engine's, 30)
+          --poll S         TimerOptions.PollInterval in seconds (default the engine's, 5)
+          --lease S        TimerOptions.LeaseDuration in seconds (default the engine's, 30)
         """;
 
-    private sealed record Options(int Count, TimeSpan Spread, TimeSpan Lead, string? Db, bool Restart, bool Baseline, TimerOptions Timers);
+    private sealed record Options(int Count, TimeSpan Spread, TimeSpan Lead, string? Db, bool Restart, bool Baseline, int Nodes, TimerOptions Timers);
 
     public static bool TryParse(string[] args, out object? options, out string? error)
     {
@@ -42,6 +45,7 @@ public static class TimersCommand
         string? db = null;
         var restart = true;
         var baseline = true;
+        var nodes = 1;
         var timers = new TimerOptions();
         options = null;
         error = null;
@@ -59,8 +63,11 @@ public static class TimersCommand
                     case "--db": db = Value(); break;
                     case "--no-restart": restart = false; break;
                     case "--no-baseline": baseline = false; break;
-                    case "--load-batch": timers.LoadBatch = int.Parse(Value(), CultureInfo.InvariantCulture); break;
-                    case "--horizon": timers.Horizon = TimeSpan.FromSeconds(double.Parse(Value(), CultureInfo.InvariantCulture)); break;
+                    case "--nodes": nodes = int.Parse(Value(), CultureInfo.InvariantCulture); break;
+                    case "--claim-batch": timers.ClaimBatch = int.Parse(Value(), CultureInfo.InvariantCulture); break;
+                    case "--claim-ahead": timers.ClaimAhead = TimeSpan.FromSeconds(double.Parse(Value(), CultureInfo.InvariantCulture)); break;
+                    case "--poll": timers.PollInterval = TimeSpan.FromSeconds(double.Parse(Value(), CultureInfo.InvariantCulture)); break;
+                    case "--lease": timers.LeaseDuration = TimeSpan.FromSeconds(double.Parse(Value(), CultureInfo.InvariantCulture)); break;
                     default: error = $"unknown flag '{flag}'"; return false;
                 }
             }
@@ -70,8 +77,8 @@ public static class TimersCommand
                 return false;
             }
         }
-        if (count < 1 || spread <= 0 || lead < 0) { error = "--count must be ≥ 1, --spread > 0, --lead ≥ 0"; return false; }
-        options = new Options(count, TimeSpan.FromSeconds(spread), TimeSpan.FromSeconds(lead), db, restart, baseline, timers);
+        if (count < 1 || spread <= 0 || lead < 0 || nodes < 1) { error = "--count and --nodes must be ≥ 1, --spread > 0, --lead ≥ 0"; return false; }
+        options = new Options(count, TimeSpan.FromSeconds(spread), TimeSpan.FromSeconds(lead), db, restart, baseline, nodes, timers);
         return true;
     }
 
@@ -123,7 +130,7 @@ public static class TimersCommand
         GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
 
         // 3. Fire through the TimerLoop.
-        var stored = await FireStoredAsync(store, n, o.Timers, time, ct);
+        var stored = await FireStoredAsync(store, path, o.Nodes, n, o.Timers, time, ct);
         await store.DisposeAsync();
         var left = CountTimers(path);
         if (temp)
@@ -161,42 +168,62 @@ public static class TimersCommand
         public required int[] Fires;
         /// <summary>From the first due time to the last fire.</summary>
         public TimeSpan Elapsed;
-        public long FiredOnce, Duplicates, Missing, Errors, Loads, Rounds;
+        public long FiredOnce, Duplicates, Missing, Errors, Polls, Claims, Rounds;
+        public long[] PerNode = [];
         public long PeakWorkingSet, PeakGcHeap;
         public int[] Collections = new int[3];
         public double[] LateMs = [];
     }
 
-    private static async Task<Phase> FireStoredAsync(INotifyStore store, int n, TimerOptions options, TimeProvider time, CancellationToken ct)
+    /// <summary>Fires through <paramref name="nodes"/> timer loops, the first on <paramref name="store"/>, the others each on a
+    /// store of their own on the same file (as separate processes); they share the timers through leases.</summary>
+    private static async Task<Phase> FireStoredAsync(INotifyStore store, string path, int nodes, int n, TimerOptions options, TimeProvider time, CancellationToken ct)
     {
-        var p = new Phase { LateTicks = new long[n], Fires = new int[n] };
+        var p = new Phase { LateTicks = new long[n], Fires = new int[n], PerNode = new long[nodes] };
         var total = 0L;
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var logger = new CountingLogger();
-        async Task Fire(TimerRecord t, CancellationToken token)
+        var stores = new List<INotifyStore> { store };
+        for (var k = 1; k < nodes; k++) stores.Add(new SqliteStore(new SqliteOptions { Path = path }, NullLogger<SqliteStore>.Instance));
+        Func<TimerRecord, CancellationToken, Task> FireOn(int node) => async (t, token) =>
         {
             var late = time.GetUtcNow() - t.DueAt;
             var i = Index(t.Id);
             p.LateTicks[i] = late.Ticks;
             Interlocked.Increment(ref p.Fires[i]);
-            await store.CommitAsync([new NotificationChange(t.NotificationId) { FiredTimer = t.Id }], token);
+            Interlocked.Increment(ref p.PerNode[node]);
+            await stores[node].CommitAsync([new NotificationChange(t.NotificationId) { FiredTimer = t.Id }], token);
             if (Interlocked.Increment(ref total) == n) done.TrySetResult();
-        }
-        var loop = new TimerLoop(store, new TimerSchedule(), Fire, time, options, logger);
+        };
         var rounds = 0L;
-        loop.Fired += _ => Interlocked.Increment(ref rounds);
+        var polls = 0L;
+        var claims = 0L;
+        var loops = new List<TimerLoop>();
+        for (var k = 0; k < nodes; k++)
+        {
+            var loop = new TimerLoop(stores[k], new TimerSchedule(), FireOn(k), time, options, logger);
+            loop.Fired += _ => Interlocked.Increment(ref rounds);
+            loop.Claimed += c =>
+            {
+                Interlocked.Increment(ref polls);
+                Interlocked.Add(ref claims, c);
+            };
+            loops.Add(loop);
+        }
         var gc = Collections();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         using var sampler = Sample(p, stop.Token);
-        var running = loop.RunAsync(stop.Token);
+        var running = loops.Select(l => l.RunAsync(stop.Token)).ToList();
         await done.Task.WaitAsync(ct);
-        // A little longer, so a re-fire (a fired timer loaded again) would be counted.
+        // A little longer, so a re-fire (a fired timer claimed again) would be counted.
         await Task.Delay(TimeSpan.FromSeconds(3), ct);
         await stop.CancelAsync();
-        await running;
-        p.Loads = logger.Debug;
+        await Task.WhenAll(running);
+        foreach (var other in stores.Skip(1)) await ((SqliteStore)other).DisposeAsync();
         p.Errors = logger.Errors;
         p.Rounds = rounds;
+        p.Polls = polls;
+        p.Claims = claims;
         p.Collections = Since(gc);
         return p;
     }
@@ -293,7 +320,9 @@ public static class TimersCommand
             $"{(GCSettings.IsServerGC ? "server" : "workstation")} GC; {Environment.ProcessorCount} cores; load average at the end: " +
             (File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "unknown"));
         w.WriteLine($"insert: {N(o.Count)} timers in {F(insert.TotalSeconds)} s ({N(o.Count / insert.TotalSeconds)}/s, batches of 10,000 per commit); file {F(fileMb)} MB");
-        w.WriteLine($"TimerOptions: Horizon {F(o.Timers.Horizon.TotalSeconds, 0)} s, LoadBatch {N(o.Timers.LoadBatch)}, Concurrency {o.Timers.Concurrency}");
+        w.WriteLine($"TimerOptions: ClaimAhead {F(o.Timers.ClaimAhead.TotalSeconds, 0)} s, PollInterval {F(o.Timers.PollInterval.TotalSeconds, 1)} s, " +
+            $"LeaseDuration {F(o.Timers.LeaseDuration.TotalSeconds, 0)} s, ClaimBatch {N(o.Timers.ClaimBatch)}, Concurrency {o.Timers.Concurrency}; " +
+            $"{o.Nodes} timer loop{(o.Nodes == 1 ? "" : "s")} on the file{(o.Nodes == 1 ? "" : ", each with its own store")}");
         w.WriteLine($"restart ({(o.Restart ? "store disposed, a new one opened on the file" : "skipped")}): {N(survived)} timers stored after it, " +
             $"{F(restart.TotalMilliseconds, 0)} ms; the first was due {F(headroom.TotalSeconds)} s later");
         w.WriteLine();
@@ -304,7 +333,8 @@ public static class TimersCommand
         w.WriteLine($"| fired exactly once / twice or more / never | {N(stored.FiredOnce)} / {N(stored.Duplicates)} / {N(stored.Missing)} | {B(b => $"{N(b.FiredOnce)} / {N(b.Duplicates)} / {N(b.Missing)}")} |");
         w.WriteLine($"| from the first due time to the last fire, s | {F(stored.Elapsed.TotalSeconds)} | {B(b => F(b.Elapsed.TotalSeconds))} |");
         w.WriteLine($"| timers fired/s (over that time) | {N(o.Count / stored.Elapsed.TotalSeconds)} | {B(b => N(o.Count / b.Elapsed.TotalSeconds))} |");
-        w.WriteLine($"| store loads / firing rounds | {N(stored.Loads)} / {N(stored.Rounds)} | – |");
+        w.WriteLine($"| polls / timers claimed by them / firing rounds | {N(stored.Polls)} / {N(stored.Claims)} / {N(stored.Rounds)} | – |");
+        if (stored.PerNode.Length > 1) w.WriteLine($"| timers fired per node | {string.Join(" / ", stored.PerNode.Select(c => N(c)))} | – |");
         w.WriteLine($"| fire errors logged | {N(stored.Errors)} | – |");
         w.WriteLine($"| peak working set / peak GC heap in the phase, MB | {Mb(stored.PeakWorkingSet)} / {Mb(stored.PeakGcHeap)} | {B(b => $"{Mb(b.PeakWorkingSet)} / {Mb(b.PeakGcHeap)}")} |");
         w.WriteLine($"| GCs in the phase (gen0 / gen1 / gen2) | {string.Join(" / ", stored.Collections)} | {B(b => string.Join(" / ", b.Collections))} |");
@@ -313,18 +343,16 @@ public static class TimersCommand
         w.WriteLine($"peak working set of the process: {Mb(Process.GetCurrentProcess().PeakWorkingSet64)} MB");
     }
 
-    /// <summary>Counts the loop's Debug lines (one per load) and errors (failed fires, loop failures).</summary>
+    /// <summary>Counts the loop's errors (failed fires, loop failures).</summary>
     private sealed class CountingLogger : ILogger<TimerLoop>
     {
-        private long _debug, _errors;
-        public long Debug => Interlocked.Read(ref _debug);
+        private long _errors;
         public long Errors => Interlocked.Read(ref _errors);
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
         public bool IsEnabled(LogLevel logLevel) => true;
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
-            if (logLevel == LogLevel.Debug) Interlocked.Increment(ref _debug);
-            else if (logLevel >= LogLevel.Error)
+            if (logLevel >= LogLevel.Error)
             {
                 if (Interlocked.Increment(ref _errors) <= 3) Console.Error.WriteLine(formatter(state, exception) + " " + exception?.Message);
             }

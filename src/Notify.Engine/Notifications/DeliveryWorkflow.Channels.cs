@@ -151,7 +151,7 @@ public sealed partial class DeliveryWorkflow
 
     private async Task CommitAndSendAsync(NotificationChange change, List<Send> sends, CancellationToken ct)
     {
-        var commit = await store.CommitAsync([change], ct);
+        var commit = await CommitAsync([change], ct);
         await AfterCommitAsync([change], sends, commit, ct);
     }
 

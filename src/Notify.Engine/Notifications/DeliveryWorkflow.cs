@@ -89,7 +89,7 @@ public sealed partial class DeliveryWorkflow(INotifyStore store, RuleSet rules, 
         change.IdempotentSince = now - options.IdempotencyWindow;
         change.ResponseJson = JsonSerializer.Serialize(result, EngineJson.Options);
 
-        var commit = await store.CommitAsync(changes, ct);
+        var commit = await CommitAsync(changes, ct);
         if (commit.IsDuplicate)
             return new AcceptOutcome.Duplicate(commit.DuplicateOfNotificationId!, commit.DuplicateResponseJson!);
         await AfterCommitAsync(changes, sends, commit, ct);
@@ -114,7 +114,7 @@ public sealed partial class DeliveryWorkflow(INotifyStore store, RuleSet rules, 
             $"{Names.Of(action)} on {device.Name ?? device.Id}; follow-ups cancelled", sends, now);
         change.Update = change.Update! with { AcknowledgedAt = now, AcknowledgedBy = device.Id };
         AddEvent(change, n, WebhookEventTypes.Seen, now, new() { ["action"] = Names.Of(action), ["deviceId"] = device.Id });
-        var commit = await store.CommitAsync([change], ct);
+        var commit = await CommitAsync([change], ct);
         if (commit.Skipped?.Contains(n.Id) != true)
         {
             outcomes?.Responded(n.Id, device.Id, action, now);
@@ -166,7 +166,7 @@ public sealed partial class DeliveryWorkflow(INotifyStore store, RuleSet rules, 
                 deferralOver: timer.Kind == TimerKind.Release && n.Hold == HoldKind.Timer ? timer.Step : null, ct);
         }
 
-        var commit = await store.CommitAsync([change], ct);
+        var commit = await CommitAsync([change], ct);
         await AfterCommitAsync([change], sends, commit, ct);
     }
 
@@ -187,7 +187,7 @@ public sealed partial class DeliveryWorkflow(INotifyStore store, RuleSet rules, 
             await DecideAgainAsync(details, change, sends, now, $"{device.Name ?? device.Id} reported: deciding step {n.HoldStep + 1} again",
                 n.HoldStep, 0, null, ct, traceOnlyIfFound: true);
             if (change.Update is null) continue;
-            var commit = await store.CommitAsync([change], ct);
+            var commit = await CommitAsync([change], ct);
             await AfterCommitAsync([change], sends, commit, ct);
         }
     }
@@ -369,6 +369,15 @@ public sealed partial class DeliveryWorkflow(INotifyStore store, RuleSet rules, 
         return change;
     }
 
+    /// <summary>Commits changes whose new timers this node will hold (<see cref="AfterCommitAsync"/> adds them to the schedule):
+    /// those due within the claim window are stored already leased to it, so they cost no claim query.</summary>
+    private Task<CommitResult> CommitAsync(IReadOnlyList<NotificationChange> changes, CancellationToken ct)
+    {
+        if (changes.Any(c => c.NewTimers.Count > 0) && schedule.Lease is { } lease)
+            foreach (var change in changes) change.NewTimersLease = lease;
+        return store.CommitAsync(changes, ct);
+    }
+
     private async Task AfterCommitAsync(IReadOnlyList<NotificationChange> changes, List<Send> sends, CommitResult commit, CancellationToken ct)
     {
         foreach (var change in changes)
@@ -378,7 +387,7 @@ public sealed partial class DeliveryWorkflow(INotifyStore store, RuleSet rules, 
             foreach (var group in change.NewDeliveries.GroupBy(d => d.Channel))
                 metrics.Delivered(group.Key, change.Insert is null, group.Count());
             if (change.DeleteAllTimers) schedule.CancelNotification(change.NotificationId);
-            else if (change.NewTimers.Count > 0) schedule.Add(change.NewTimers);
+            else if (change.NewTimersLease is { } lease) schedule.Add(change.NewTimers.Where(t => t.DueAt < lease.DueBefore));
         }
         if (changes.Any(c => c.Events.Count > 0 && commit.Skipped?.Contains(c.NotificationId) != true)) dispatch.WebhooksAdded();
         foreach (var send in sends)

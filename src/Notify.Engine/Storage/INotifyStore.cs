@@ -46,8 +46,23 @@ public interface INotifyStore
     /// <summary>Users with a notification held until one of their devices is ready, to re-check on their reports.</summary>
     Task<IReadOnlyList<(string AppId, string UserId)>> GetUsersWithDeviceHoldsAsync(CancellationToken ct = default);
 
-    /// <summary>Timers due before <paramref name="before"/>, earliest first.</summary>
+    /// <summary>Timers due before <paramref name="before"/>, earliest first, leased or not (for tools and tests; nodes claim).</summary>
     Task<IReadOnlyList<TimerRecord>> GetTimersDueBeforeAsync(DateTimeOffset before, int limit, CancellationToken ct = default);
+
+    /// <summary>Claims for <paramref name="owner"/> up to <paramref name="limit"/> timers due before <paramref name="dueBefore"/>
+    /// that no node holds a live lease on (none, or one that ran out at or before <paramref name="now"/>), earliest first: their
+    /// lease becomes (<paramref name="owner"/>, <paramref name="leaseUntil"/>) atomically, so two nodes claiming at once never
+    /// get the same timer, and they are returned earliest first.</summary>
+    Task<IReadOnlyList<TimerRecord>> ClaimTimersAsync(string owner, DateTimeOffset dueBefore, DateTimeOffset now, DateTimeOffset leaseUntil,
+        int limit, CancellationToken ct = default);
+
+    /// <summary>Extends every lease <paramref name="owner"/> holds to <paramref name="until"/>, in one update; the number renewed.
+    /// A lease another node took over after it ran out is not the owner's any more and stays with that node.</summary>
+    Task<int> RenewTimerLeasesAsync(string owner, DateTimeOffset until, CancellationToken ct = default);
+
+    /// <summary>Frees the leases <paramref name="owner"/> holds (all of them, or only <paramref name="timerIds"/>), so any node
+    /// claims those timers on its next poll: at a graceful stop, or for a timer whose firing failed.</summary>
+    Task<int> ReleaseTimerLeasesAsync(string owner, IReadOnlyCollection<string>? timerIds = null, CancellationToken ct = default);
 
     /// <summary>Push and email deliveries still pending for notifications that are open and not expired at
     /// <paramref name="now"/>: what the channel dispatcher sends after a restart.</summary>
@@ -101,6 +116,9 @@ public sealed class NotificationChange(string notificationId)
     public List<DeliveryUpdate> DeliveryUpdates { get; } = [];
     public List<TraceEntry> Trace { get; } = [];
     public List<TimerRecord> NewTimers { get; } = [];
+    /// <summary>New timers due before <see cref="TimerLease.DueBefore"/> are stored leased to this node (which holds them in
+    /// memory); later ones are stored free. Null: all are stored free.</summary>
+    public TimerLease? NewTimersLease { get; set; }
     public List<string> DeletedTimers { get; } = [];
     /// <summary>The timer this change is the firing of: the change applies only if it deletes that timer's row, so when
     /// several nodes (or a node and a stale in-memory copy) fire the same timer, exactly one firing takes effect and the

@@ -3,83 +3,160 @@ using Notify.Engine.Storage;
 
 namespace Notify.Engine.Timers;
 
-/// <summary>How timers are loaded and fired.</summary>
-public sealed class TimerOptions
-{
-    /// <summary>Timers due within this window are held in memory (default 10 minutes); the store is read
-    /// again when half of it has passed, so an idle server queries the store a few times an hour, not every few milliseconds.</summary>
-    public TimeSpan Horizon { get; set; } = TimeSpan.FromMinutes(10);
-
-    /// <summary>At most this many timers are read per load (default 50,000); a fuller window loads in parts.</summary>
-    public int LoadBatch { get; set; } = 50_000;
-
-    /// <summary>Timers fired at once (default 8); each notification is still handled by one at a time.</summary>
-    public int Concurrency { get; set; } = 8;
-}
-
 /// <summary>
-/// Fires durable timers: keeps <see cref="TimerSchedule"/> fed from the store and sleeps until the next
-/// one is due (or an earlier one is added). On start it loads what became due while the process was down,
-/// so nothing is lost across a restart.
+/// Fires durable timers, shared with the other nodes on the same store through leases: every
+/// <see cref="TimerOptions.PollInterval"/> it claims the timers due within <see cref="TimerOptions.ClaimAhead"/> that no node
+/// holds, keeps them in <see cref="TimerSchedule"/>, renews its leases at a third of <see cref="TimerOptions.LeaseDuration"/>,
+/// and sleeps until the next is due (or an earlier one is added). On start it claims what became due while no node held it,
+/// so nothing is lost across a restart; on a graceful stop it releases its leases, so another node takes them at once.
+/// A firing takes effect once whatever happens to leases: its commit applies only if it deletes the timer.
 /// </summary>
 public sealed partial class TimerLoop(INotifyStore store, TimerSchedule schedule, Func<TimerRecord, CancellationToken, Task> fire,
     TimeProvider time, TimerOptions options, ILogger<TimerLoop> logger)
 {
-    /// <summary>Completes each time a round of due timers has been fired; tests await it instead of sleeping.</summary>
+    /// <summary>Raised each time a round of due timers has been fired; tests await it instead of sleeping.</summary>
     public event Action<int>? Fired;
+
+    /// <summary>Raised after each poll with the number of timers claimed; tests await it instead of sleeping.</summary>
+    public event Action<int>? Claimed;
+
+    /// <summary>The name this node's leases carry.</summary>
+    public string NodeId { get; } = options.ResolveNodeId();
+
+    private TimeSpan RenewEvery => options.LeaseDuration / 3;
 
     public async Task RunAsync(CancellationToken ct)
     {
-        while (!ct.IsCancellationRequested)
+        var started = false;
+        var nextPoll = DateTimeOffset.MinValue;
+        var nextRenew = DateTimeOffset.MaxValue;
+        try
         {
-            var now = time.GetUtcNow();
-            try
+            while (!ct.IsCancellationRequested)
             {
-                if (now + options.Horizon / 2 >= schedule.LoadedUntil) await LoadAsync(now, ct);
-                var due = schedule.TakeDue(now);
-                if (due.Count > 0)
+                var now = time.GetUtcNow();
+                try
                 {
-                    await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = options.Concurrency, CancellationToken = ct },
-                        async (timer, token) =>
-                        {
-                            try { await fire(timer, token); }
-                            catch (Exception e) when (e is not OperationCanceledException) { LogFireFailed(e, timer.Id, timer.NotificationId); }
-                        });
-                    Fired?.Invoke(due.Count);
-                    continue;
+                    if (!started)
+                    {
+                        // Leases in this name are from an earlier run of this node (a stable NodeId): nothing holds them now.
+                        var freed = await store.ReleaseTimerLeasesAsync(NodeId, null, ct);
+                        if (freed > 0) LogTookBack(freed, NodeId);
+                        started = true;
+                        nextRenew = now + RenewEvery;
+                    }
+                    if (now >= nextRenew)
+                    {
+                        var until = now + options.LeaseDuration;
+                        await store.RenewTimerLeasesAsync(NodeId, until, ct);
+                        schedule.Leased(NodeId, until);
+                        nextRenew = now + RenewEvery;
+                    }
+                    if (now >= nextPoll)
+                    {
+                        await ClaimAsync(now, ct);
+                        nextPoll = now + options.PollInterval;
+                    }
+                    var due = schedule.TakeDue(now);
+                    if (due.Count > 0)
+                    {
+                        await FireAsync(due, ct);
+                        continue;
+                    }
                 }
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested) { return; }
-            catch (Exception e)
-            {
-                LogLoopFailed(e);
-            }
+                catch (OperationCanceledException) when (ct.IsCancellationRequested) { return; }
+                catch (Exception e)
+                {
+                    LogLoopFailed(e);
+                    // Not in a tight loop while the store is down: try again at the next poll.
+                    if (nextPoll <= now) nextPoll = now + options.PollInterval;
+                    if (nextRenew <= now) nextRenew = now + options.PollInterval;
+                }
 
-            var wakeAt = schedule.LoadedUntil - options.Horizon / 2;
-            if (schedule.NextDue is { } next && next < wakeAt) wakeAt = next;
-            var delay = wakeAt - time.GetUtcNow();
-            // Already due (the clock moved while we loaded): look again now rather than sleep a token while.
-            if (delay <= TimeSpan.Zero) continue;
-            using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            var sleeping = Task.Delay(delay, time, wait.Token);
-            await Task.WhenAny(sleeping, schedule.Changed).ConfigureAwait(false);
-            await wait.CancelAsync();
+                var wakeAt = nextPoll < nextRenew ? nextPoll : nextRenew;
+                if (schedule.NextDue is { } next && next < wakeAt) wakeAt = next;
+                var delay = wakeAt - time.GetUtcNow();
+                // Already due (the clock moved while we claimed): look again now rather than sleep a token while.
+                if (delay <= TimeSpan.Zero) continue;
+                using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                var sleeping = Task.Delay(delay, time, wait.Token);
+                // The clock may have moved past wakeAt between reading it and starting the delay (which then counts from the new time).
+                if (time.GetUtcNow() < wakeAt) await Task.WhenAny(sleeping, schedule.Changed).ConfigureAwait(false);
+                await wait.CancelAsync();
+            }
+        }
+        finally
+        {
+            schedule.StopLeasing();
+            if (started) await ReleaseAllAsync();
         }
     }
 
-    private async Task LoadAsync(DateTimeOffset now, CancellationToken ct)
+    private async Task ClaimAsync(DateTimeOffset now, CancellationToken ct)
     {
-        var until = now + options.Horizon;
-        var timers = await store.GetTimersDueBeforeAsync(until, options.LoadBatch, ct);
-        if (timers.Count >= options.LoadBatch) until = timers[^1].DueAt;
-        schedule.Load(timers, until);
-        LogLoaded(timers.Count, until);
+        var dueBefore = now + options.ClaimAhead;
+        var leaseUntil = now + options.LeaseDuration;
+        // New timers of this node due within the window are stored leased to it from now on (the schedule's lease).
+        schedule.Leased(NodeId, leaseUntil);
+        var total = 0;
+        while (true)
+        {
+            var claimed = await store.ClaimTimersAsync(NodeId, dueBefore, now, leaseUntil, options.ClaimBatch, ct);
+            schedule.Load(claimed, dueBefore);
+            total += claimed.Count;
+            // Claims return only free timers, so a full batch means more are free, not the same ones again.
+            if (claimed.Count < options.ClaimBatch) break;
+        }
+        if (total > 0) LogClaimed(total, dueBefore);
+        Claimed?.Invoke(total);
     }
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Loaded {Count} timers due before {Until:O}")]
-    private partial void LogLoaded(int count, DateTimeOffset until);
+    private async Task FireAsync(List<TimerRecord> due, CancellationToken ct)
+    {
+        List<string>? failed = null;
+        await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = options.Concurrency, CancellationToken = ct },
+            async (timer, token) =>
+            {
+                try { await fire(timer, token); }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    LogFireFailed(e, timer.Id, timer.NotificationId);
+                    lock (due) (failed ??= []).Add(timer.Id);
+                }
+            });
+        // A timer that failed stays stored; freed, it is claimed again (here or by another node) at the next poll.
+        if (failed is not null) await store.ReleaseTimerLeasesAsync(NodeId, failed, ct);
+        Fired?.Invoke(due.Count);
+    }
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Timer {TimerId} of notification {NotificationId} failed; it stays stored and is retried on the next load")]
+    private async Task ReleaseAllAsync()
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5), time);
+            var released = await store.ReleaseTimerLeasesAsync(NodeId, null, timeout.Token);
+            LogReleased(released, NodeId);
+        }
+        catch (Exception e)
+        {
+            // Stopping anyway: the leases run out after LeaseDuration and another node takes the timers then.
+            LogReleaseFailed(e, NodeId);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Claimed {Count} timers due before {Until:O}")]
+    private partial void LogClaimed(int count, DateTimeOffset until);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Took back {Count} timer leases of an earlier run of node {NodeId}")]
+    private partial void LogTookBack(int count, string nodeId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Released {Count} timer leases of node {NodeId}: other nodes take those timers over")]
+    private partial void LogReleased(int count, string nodeId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not release the timer leases of node {NodeId}; other nodes take those timers when the leases run out")]
+    private partial void LogReleaseFailed(Exception e, string nodeId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Timer {TimerId} of notification {NotificationId} failed; it stays stored and is claimed again at the next poll")]
     private partial void LogFireFailed(Exception e, string timerId, string notificationId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The timer loop failed; retrying")]

@@ -1,9 +1,10 @@
 namespace Notify.Engine.Timers;
 
 /// <summary>
-/// The in-memory schedule of the timers due soon. The store holds every timer; this holds those due
-/// within the horizon, so firing a timer costs no query and a million pending timers cost no memory
-/// here until they come close. Thread-safe.
+/// The in-memory schedule of the timers this node holds: those due within the claim window that it claimed with a lease
+/// (<see cref="TimerLoop"/>) or created itself leased (<see cref="Lease"/>). The store holds every timer; this holds
+/// those due soon, so firing a timer costs no query and a million pending timers cost no memory here until they come
+/// close. Thread-safe.
 /// </summary>
 public sealed class TimerSchedule
 {
@@ -13,8 +14,34 @@ public sealed class TimerSchedule
     private readonly Lock _lock = new();
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    private string? _owner;
+    private DateTimeOffset _leaseUntil;
+
     /// <summary>Timers due before this instant are held in memory; later ones are loaded when it moves on.</summary>
     public DateTimeOffset LoadedUntil { get; private set; } = DateTimeOffset.MinValue;
+
+    /// <summary>The lease new timers of this node are stored with (those due before <see cref="TimerLease.DueBefore"/>), or null
+    /// while no <see cref="TimerLoop"/> is claiming: then new timers are stored free and claimed by whichever node polls first.</summary>
+    public TimerLease? Lease
+    {
+        get { lock (_lock) return _owner is null ? null : new TimerLease(_owner, _leaseUntil, LoadedUntil); }
+    }
+
+    /// <summary>The loop holds leases as <paramref name="owner"/> until <paramref name="until"/> (claimed or renewed).</summary>
+    public void Leased(string owner, DateTimeOffset until)
+    {
+        lock (_lock)
+        {
+            _owner = owner;
+            _leaseUntil = until;
+        }
+    }
+
+    /// <summary>The loop stopped: new timers are stored free from now on.</summary>
+    public void StopLeasing()
+    {
+        lock (_lock) _owner = null;
+    }
 
     public int Count { get { lock (_lock) return _queue.Count; } }
 

@@ -51,7 +51,7 @@ public static class NotifyServices
         services.AddOptions<RulesOptions>().BindConfiguration("Rules").ValidateDataAnnotations().ValidateOnStart()
             .PostConfigure(o => o.Directory = ContentRoot.Under(builder.Environment, o.Directory));
         services.AddOptions<RealtimeOptions>().BindConfiguration("Realtime").ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<TimerOptions>().BindConfiguration("Timers");
+        services.AddOptions<TimerOptions>().BindConfiguration("Timers").ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<DeliveryOptions>().BindConfiguration("Delivery");
         services.AddSingleton<RuleSet>();
         services.AddSingleton<RuleCatalog>();
@@ -60,7 +60,7 @@ public static class NotifyServices
         {
             var schedule = new TimerSchedule();
             sp.GetRequiredService<NotifyMetrics>().Meter.CreateObservableGauge("timers.held", () => schedule.Count,
-                description: "Timers due within the horizon, held in memory");
+                description: "Timers this node holds in memory: claimed with a lease, due within Timers:ClaimAhead");
             return schedule;
         });
         services.AddSingleton(sp =>

@@ -7,7 +7,8 @@ using Notify.Server.Tests.Infrastructure;
 
 namespace Notify.Server.Tests.Notifications;
 
-/// <summary>Two nodes on one store both hold the same durable timer: exactly one firing takes effect.</summary>
+/// <summary>Two nodes on one store both hold the same durable timer: exactly one firing takes effect. A node's own timers due
+/// soon are stored leased to it.</summary>
 public sealed class SharedTimerTests
 {
     private const string BestThenAll = """
@@ -56,5 +57,43 @@ public sealed class SharedTimerTests
         {
             try { Directory.Delete(folder, recursive: true); } catch (IOException) { }
         }
+    }
+
+    private const string ShortWait = """
+        name: default
+        ttl: 1h
+        steps:
+          - to: best
+            via: inApp
+            wait: 10s
+          - to: all
+            via: inApp
+        """;
+
+    [Fact]
+    public async Task Notify_FollowUpDueWithinTheClaimWindow_StoredLeasedToThisNode_AndFiredWithoutAClaim()
+    {
+        await using var node = new NotifyTestServer(new Dictionary<string, string?> { ["Timers:NodeId"] = "node-a" },
+            rules: new Dictionary<string, string> { ["default.yaml"] = ShortWait });
+        await Waits.UntilAsync(() => node.Services.GetRequiredService<TimerSchedule>().Lease is not null, "the timer loop's first poll");
+        var loop = node.Services.GetRequiredService<TimerLoop>();
+        var polls = 0;
+        loop.Claimed += _ => Interlocked.Increment(ref polls);
+        await using var ana = await Scenario.CreateAsync(node);
+        await ana.RegisterAsync("laptop", Platform.Desktop);
+        await ana.RegisterAsync("phone", Platform.Android);
+
+        var sent = await ana.NotifyAsync();
+
+        // No poll since (the clock has not moved): the workflow stored it leased, the expiry (1 h) free for any node.
+        Assert.Equal(0, Volatile.Read(ref polls));
+        Assert.Equal("node-a", node.Scalar("SELECT lease_owner FROM timers WHERE kind = 'FollowUp'"));
+        Assert.Null(node.Scalar("SELECT lease_owner FROM timers WHERE kind = 'Expire'"));
+        var fired = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        loop.Fired += _ => fired.TrySetResult();
+        node.Time.Advance(TimeSpan.FromSeconds(10));
+        await fired.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        await Waits.UntilAsync(() => node.Count("timers WHERE kind = 'FollowUp'") == 0, "the follow-up's commit");
+        Assert.Contains((await ana.App.GetNotificationAsync(sent.NotificationId)).Trace, t => t.Message.Contains("following up", StringComparison.Ordinal));
     }
 }
