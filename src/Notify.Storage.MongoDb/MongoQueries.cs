@@ -223,6 +223,10 @@ internal static class MongoQueries
     public static FilterDefinition<TimerDoc> LeasedTo(string owner, IEnumerable<string> ids) =>
         TimerFilter.In(t => t.Id, ids) & TimerFilter.Eq(t => t.LeaseOwner, owner);
 
+    /// <summary>The leases <paramref name="owner"/> holds that end before <paramref name="before"/>: those a renewal extends.</summary>
+    public static FilterDefinition<TimerDoc> LeasedToEndingBefore(string owner, DateTimeOffset before) =>
+        TimerFilter.Eq(t => t.LeaseOwner, owner) & TimerFilter.Lt(t => t.LeaseUntil, before);
+
     public static UpdateDefinition<TimerDoc> RenewLease(DateTimeOffset until) => Builders<TimerDoc>.Update.Set(t => t.LeaseUntil, until);
 
     public static readonly UpdateDefinition<TimerDoc> ReleaseLease = Builders<TimerDoc>.Update

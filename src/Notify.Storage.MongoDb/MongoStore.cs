@@ -195,8 +195,8 @@ public sealed partial class MongoStore : INotifyStore, IStoreBrowser, IDisposabl
         return won.OrderBy(d => d.DueAt).Select(ToTimer).ToList();
     }, ct);
 
-    public Task<int> RenewTimerLeasesAsync(string owner, DateTimeOffset until, CancellationToken ct = default) => Run(async t =>
-        (int)(await _timers.UpdateManyAsync(Q.LeasedTo(owner), Q.RenewLease(until), cancellationToken: t)).MatchedCount, ct);
+    public Task<int> RenewTimerLeasesAsync(string owner, DateTimeOffset expiringBefore, DateTimeOffset until, CancellationToken ct = default) => Run(async t =>
+        (int)(await _timers.UpdateManyAsync(Q.LeasedToEndingBefore(owner, expiringBefore), Q.RenewLease(until), cancellationToken: t)).MatchedCount, ct);
 
     public Task<int> ReleaseTimerLeasesAsync(string owner, IReadOnlyCollection<string>? timerIds = null, CancellationToken ct = default) => Run(async t =>
         (int)(await _timers.UpdateManyAsync(timerIds is null ? Q.LeasedTo(owner) : Q.LeasedTo(owner, timerIds), Q.ReleaseLease,

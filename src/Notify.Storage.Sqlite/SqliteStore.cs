@@ -166,8 +166,11 @@ public sealed partial class SqliteStore : INotifyStore, IAsyncDisposable
         return claimed;
     }
 
-    public Task<int> RenewTimerLeasesAsync(string owner, DateTimeOffset until, CancellationToken ct = default) =>
-        _writer.WriteAsync(b => b.Execute("UPDATE timers SET lease_until=$2 WHERE lease_owner=$1", owner, Ms(until)), ct);
+    // Through timers_lease_until: only the leases about to run out are read and written.
+    public Task<int> RenewTimerLeasesAsync(string owner, DateTimeOffset expiringBefore, DateTimeOffset until, CancellationToken ct = default) =>
+        _writer.WriteAsync(b => b.Execute(
+            "UPDATE timers INDEXED BY timers_lease_until SET lease_until=$2 WHERE lease_owner IS NOT NULL AND lease_until < $3 AND lease_owner=$1",
+            owner, Ms(until), Ms(expiringBefore)), ct);
 
     public Task<int> ReleaseTimerLeasesAsync(string owner, IReadOnlyCollection<string>? timerIds = null, CancellationToken ct = default) =>
         _writer.WriteAsync(b => timerIds is null

@@ -35,6 +35,7 @@ public sealed class WorkflowOutcomesTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _schedule.Load([], Kit.Noon.AddHours(1)); // hold timers due within the hour, as the timer loop would
+        _schedule.Leased("test-node", Kit.Noon.AddHours(2)); // and hold this node's own new timers, as a running timer loop does
         var folder = Kit.TempFolder();
         File.WriteAllText(Path.Combine(folder, "default.yaml"), Rule);
         var rules = new RuleSet();

@@ -191,6 +191,7 @@ public sealed class QueryRenderingTests
         // Renewal and release by owner (timers_free's first key), or some of the owner's timers by _id.
         Equal("""{ leaseOwner: "node-a" }""", Render(Q.LeasedTo("node-a")));
         Equal("""{ _id: { $in: ["tmr_1"] }, leaseOwner: "node-a" }""", Render(Q.LeasedTo("node-a", ["tmr_1"])));
+        Equal($$"""{ leaseOwner: "node-a", leaseUntil: { $lt: ISODate("{{Later}}") } }""", Render(Q.LeasedToEndingBefore("node-a", T0.AddSeconds(30))));
         Equal($$"""{ $set: { leaseUntil: ISODate("{{Later}}") } }""", Render(Q.RenewLease(T0.AddSeconds(30))));
         Equal("""{ $unset: { leaseOwner: 1, leaseUntil: 1, claim: 1 } }""", Render(Q.ReleaseLease));
     }

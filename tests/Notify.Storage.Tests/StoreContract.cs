@@ -471,19 +471,22 @@ public abstract class StoreContract : IAsyncLifetime
         var taken = await Store.ClaimTimersAsync("b", T0.AddMinutes(5), T0.AddMinutes(1), T0.AddMinutes(2), 10);
 
         Assert.Equal(["t1"], Ids(taken));
-        Assert.Equal(0, await Store.RenewTimerLeasesAsync("a", T0.AddMinutes(9)));
+        Assert.Equal(0, await Store.RenewTimerLeasesAsync("a", T0.AddMinutes(9), T0.AddMinutes(9)));
         Assert.Equal(0, await Store.ReleaseTimerLeasesAsync("a"));
         Assert.Empty(await Store.ClaimTimersAsync("c", T0.AddMinutes(5), T0.AddMinutes(1).AddSeconds(59), T0.AddMinutes(3), 10));
     }
 
     [SkippableFact]
-    public async Task RenewTimerLeases_ExtendsEveryLeaseOfTheOwner_SoNoOtherClaimsThemWhileRenewed()
+    public async Task RenewTimerLeases_ExtendsTheOwnersLeasesEndingBefore_SoNoOtherClaimsThemWhileRenewed()
     {
-        await TimersAsync(("t1", 1), ("t2", 2), ("t3", 3));
+        await TimersAsync(("t1", 1), ("t2", 2), ("t3", 3), ("t4", 4));
         await Store.ClaimTimersAsync("a", T0.AddMinutes(2.5), T0, T0.AddMinutes(1), 10);
-        await Store.ClaimTimersAsync("b", T0.AddMinutes(5), T0, T0.AddMinutes(1), 10);
+        await Store.ClaimTimersAsync("b", T0.AddMinutes(3.5), T0, T0.AddMinutes(1), 10);
+        await Store.ClaimTimersAsync("a", T0.AddMinutes(5), T0, T0.AddMinutes(10), 10);
 
-        Assert.Equal(2, await Store.RenewTimerLeasesAsync("a", T0.AddMinutes(3)));
+        // Only a's leases ending before 1m30s (t1, t2) are written; t4's (until 10m) is left as it is.
+        Assert.Equal(2, await Store.RenewTimerLeasesAsync("a", T0.AddMinutes(1.5), T0.AddMinutes(3)));
+        Assert.Equal(0, await Store.RenewTimerLeasesAsync("a", T0.AddMinutes(1.5), T0.AddMinutes(3)));
 
         Assert.Equal(["t3"], Ids(await Store.ClaimTimersAsync("c", T0.AddMinutes(5), T0.AddMinutes(2), T0.AddMinutes(4), 10)));
         Assert.Empty(await Store.ClaimTimersAsync("c", T0.AddMinutes(5), T0.AddMinutes(2.9), T0.AddMinutes(4), 10));

@@ -56,9 +56,11 @@ public interface INotifyStore
     Task<IReadOnlyList<TimerRecord>> ClaimTimersAsync(string owner, DateTimeOffset dueBefore, DateTimeOffset now, DateTimeOffset leaseUntil,
         int limit, CancellationToken ct = default);
 
-    /// <summary>Extends every lease <paramref name="owner"/> holds to <paramref name="until"/>, in one update; the number renewed.
-    /// A lease another node took over after it ran out is not the owner's any more and stays with that node.</summary>
-    Task<int> RenewTimerLeasesAsync(string owner, DateTimeOffset until, CancellationToken ct = default);
+    /// <summary>Extends to <paramref name="until"/> the leases <paramref name="owner"/> holds that end before
+    /// <paramref name="expiringBefore"/>, in one update; the number renewed. Leases that last long enough are not written, so a
+    /// renewal costs what is about to run out, not everything the node holds. A lease another node took over after it ran
+    /// out is not the owner's any more and stays with that node.</summary>
+    Task<int> RenewTimerLeasesAsync(string owner, DateTimeOffset expiringBefore, DateTimeOffset until, CancellationToken ct = default);
 
     /// <summary>Frees the leases <paramref name="owner"/> holds (all of them, or only <paramref name="timerIds"/>), so any node
     /// claims those timers on its next poll: at a graceful stop, or for a timer whose firing failed.</summary>

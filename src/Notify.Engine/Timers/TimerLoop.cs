@@ -47,8 +47,10 @@ public sealed partial class TimerLoop(INotifyStore store, TimerSchedule schedule
                     }
                     if (now >= nextRenew)
                     {
+                        // Only leases that would run out before the renewal after next: a timer is claimed at most ClaimAhead
+                        // (shorter than LeaseDuration) before it is due, so one fired on time never needs its lease renewed.
                         var until = now + options.LeaseDuration;
-                        await store.RenewTimerLeasesAsync(NodeId, until, ct);
+                        await store.RenewTimerLeasesAsync(NodeId, now + 2 * RenewEvery, until, ct);
                         schedule.Leased(NodeId, until);
                         nextRenew = now + RenewEvery;
                     }

@@ -14,11 +14,13 @@ public sealed class TimerOptions
     /// instead of after <see cref="LeaseDuration"/>: it releases the leases in its name when it starts.</summary>
     public string? NodeId { get; set; }
 
-    /// <summary>Timers due within this window are claimed and held in memory (default 30 seconds): long enough that a timer is
-    /// claimed a few polls before it is due, so one node's polls never make it late; short enough that what one node holds stays
-    /// small and a node that joins gets work soon.</summary>
+    /// <summary>Timers due within this window are claimed and held in memory (default 10 seconds): long enough that a timer is
+    /// claimed a poll or two before it is due, so one node's polls never make it late; short enough that what one node holds stays
+    /// small and a node that joins gets work soon. Keep it below <see cref="LeaseDuration"/>: then a timer fired on time is fired
+    /// before its claim runs out, and renewals write only the leases of timers running late (with 1M timers due over five
+    /// minutes, renewing every held lease every 10 s cost p99 lateness 150 ms; see docs/benchmarks.md).</summary>
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
-    public TimeSpan ClaimAhead { get; set; } = TimeSpan.FromSeconds(30);
+    public TimeSpan ClaimAhead { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>How often the store is asked for claimable timers (default 5 seconds). This bounds how late a timer can be
     /// when no node held it as it came due: one created by another node for a moment it did not claim (its loop not running),
@@ -27,8 +29,8 @@ public sealed class TimerOptions
     [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>How long a claim lasts unless renewed (default 30 seconds); the node renews every lease it holds at a third of
-    /// this, in one update. A timer held by a node that dies fires at most this plus <see cref="PollInterval"/> late; shorter
+    /// <summary>How long a claim lasts unless renewed (default 30 seconds); every third of this the node renews, in one update,
+    /// the leases it holds that would otherwise run out before the renewal after next. A timer held by a node that dies fires at most this plus <see cref="PollInterval"/> late; shorter
     /// means faster take-over but a store that stalls longer than this lets another node take timers this node still holds
     /// (still fired once: the commit of a firing deletes the timer, and only one deletion can succeed).</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]

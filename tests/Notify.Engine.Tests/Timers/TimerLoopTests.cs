@@ -21,7 +21,7 @@ public class TimerLoopTests
         ]);
         var fired = new ConcurrentQueue<string>();
         var loop = new TimerLoop(store, new TimerSchedule(), (t, _) => { fired.Enqueue(t.Id); return Task.CompletedTask; }, time,
-            new TimerOptions { NodeId = "a" }, NullLogger<TimerLoop>.Instance);
+            new TimerOptions { NodeId = "a", ClaimAhead = TimeSpan.FromSeconds(30) }, NullLogger<TimerLoop>.Instance);
         var rounds = new SemaphoreSlim(0);
         loop.Fired += _ => rounds.Release();
         using var cts = new CancellationTokenSource();
@@ -72,12 +72,13 @@ public class TimerLoopTests
     }
 
     [Fact]
-    public async Task RunAsync_HoldsALease_RenewsItAtAThirdOfTheDuration_AndReleasesItOnStop()
+    public async Task RunAsync_HoldsALease_RenewsItOnlyWhenItWouldRunOutBeforeTheRenewalAfterNext_AndReleasesItOnStop()
     {
         var time = new FakeTimeProvider(T0);
         var store = new TimerStore([new TimerRecord("t", "n", TimerKind.FollowUp, 0, T0.AddSeconds(25))]);
         var loop = new TimerLoop(store, new TimerSchedule(), (_, _) => Task.CompletedTask, time,
-            new TimerOptions { NodeId = "a", LeaseDuration = TimeSpan.FromSeconds(30), PollInterval = TimeSpan.FromSeconds(5) }, NullLogger<TimerLoop>.Instance);
+            new TimerOptions { NodeId = "a", ClaimAhead = TimeSpan.FromSeconds(30), LeaseDuration = TimeSpan.FromSeconds(30), PollInterval = TimeSpan.FromSeconds(5) },
+            NullLogger<TimerLoop>.Instance);
         var polls = new SemaphoreSlim(0);
         loop.Claimed += _ => polls.Release();
         using var cts = new CancellationTokenSource();
@@ -85,10 +86,13 @@ public class TimerLoopTests
         Assert.True(await polls.WaitAsync(TimeSpan.FromSeconds(10)));
         Assert.Equal(T0.AddSeconds(30), store.LeaseUntil("t"));
 
-        time.Advance(TimeSpan.FromSeconds(10)); // renewal due, and a poll
+        time.Advance(TimeSpan.FromSeconds(10)); // a renewal (every 10 s), and a poll
         Assert.True(await polls.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(T0.AddSeconds(30), store.LeaseUntil("t")); // lasts past the next renewal (at 20 s) and its margin: not written
 
-        Assert.Equal(T0.AddSeconds(40), store.LeaseUntil("t"));
+        time.Advance(TimeSpan.FromSeconds(10)); // the next renewal: the lease would run out before the one after (at 30 s)
+        Assert.True(await polls.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(T0.AddSeconds(50), store.LeaseUntil("t"));
         await cts.CancelAsync();
         await running;
         Assert.Null(store.OwnerOf("t"));
@@ -146,11 +150,11 @@ public class TimerLoopTests
             }
         }
 
-        public Task<int> RenewTimerLeasesAsync(string owner, DateTimeOffset until, CancellationToken ct = default)
+        public Task<int> RenewTimerLeasesAsync(string owner, DateTimeOffset expiringBefore, DateTimeOffset until, CancellationToken ct = default)
         {
             lock (_leases)
             {
-                var mine = _leases.Where(l => l.Value.Owner == owner).Select(l => l.Key).ToList();
+                var mine = _leases.Where(l => l.Value.Owner == owner && l.Value.Until < expiringBefore).Select(l => l.Key).ToList();
                 foreach (var id in mine) _leases[id] = (owner, until);
                 return Task.FromResult(mine.Count);
             }

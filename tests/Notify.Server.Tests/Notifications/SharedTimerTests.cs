@@ -73,7 +73,7 @@ public sealed class SharedTimerTests
     [Fact]
     public async Task Notify_FollowUpDueWithinTheClaimWindow_StoredLeasedToThisNode_AndFiredWithoutAClaim()
     {
-        await using var node = new NotifyTestServer(new Dictionary<string, string?> { ["Timers:NodeId"] = "node-a" },
+        await using var node = new NotifyTestServer(new Dictionary<string, string?> { ["Timers:NodeId"] = "node-a", ["Timers:ClaimAhead"] = "00:00:30" },
             rules: new Dictionary<string, string> { ["default.yaml"] = ShortWait });
         await Waits.UntilAsync(() => node.Services.GetRequiredService<TimerSchedule>().Lease is not null, "the timer loop's first poll");
         var loop = node.Services.GetRequiredService<TimerLoop>();
