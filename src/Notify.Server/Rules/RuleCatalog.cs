@@ -61,15 +61,9 @@ public sealed class RuleCatalog(RuleSet rules, INotifyStore store, IOptions<Rule
     }
 
     /// <summary>Versions that are live but not yet saved in the store (it was unavailable); saved again every few seconds.</summary>
-    public int UnsavedVersions
-    {
-        get
-        {
-            _gate.Wait();
-            try { return _unsaved.Count; }
-            finally { _gate.Release(); }
-        }
-    }
+    public int UnsavedVersions => Volatile.Read(ref _unsavedCount);
+
+    private int _unsavedCount;
 
     public ValueTask DisposeAsync() => new(StopAsync(CancellationToken.None));
 
@@ -225,6 +219,7 @@ public sealed class RuleCatalog(RuleSet rules, INotifyStore store, IOptions<Rule
                 // after it comes back, until the next attempt: see docs/operations.md).
                 RuleLog.VersionNotSaved(logger, rule.Name, rule.Version, e.Message);
                 _unsaved[rule.Version] = rule;
+                Volatile.Write(ref _unsavedCount, _unsaved.Count);
             }
         }
         if (_unsaved.Count > 0 && _savingUnsaved.IsCompleted)
@@ -243,6 +238,7 @@ public sealed class RuleCatalog(RuleSet rules, INotifyStore store, IOptions<Rule
             {
                 await store.SaveRuleVersionAsync(rule.Name, rule.Version, rule.Source, time.GetUtcNow(), ct);
                 _unsaved.Remove(rule.Version);
+                Volatile.Write(ref _unsavedCount, _unsaved.Count);
                 RuleLog.VersionSaved(logger, rule.Name, rule.Version);
             }
         }
