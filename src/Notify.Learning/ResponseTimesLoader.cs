@@ -6,20 +6,26 @@ using Notify.Engine.Storage;
 namespace Notify.Learning;
 
 /// <summary>
-/// Fills <see cref="ResponseTimes"/> at start from the outcomes the store has recorded (when it records them), so a
-/// learned wait knows each user's typical response time from the first notification after a restart; from then on the
-/// delivery workflow adds every acknowledgement. A store that cannot be read leaves it empty (the default waits apply).
+/// Fills <see cref="ResponseTimes"/> after start from the responses the store has recorded (when it records them), so a
+/// learned wait knows each user's typical response time soon after a restart; from then on the delivery workflow adds
+/// every acknowledgement. It reads only responses of the last <see cref="Window"/> and only their times (not the
+/// features), in the background: the outcomes table grows with every delivery and must not hold up the start. Until it
+/// has read them, and if the store cannot be read, the learned steps use their default waits.
 /// </summary>
-public sealed partial class ResponseTimesLoader(ResponseTimes times, INotifyStore store, ILogger<ResponseTimesLoader> logger) : IHostedService
+public sealed partial class ResponseTimesLoader(ResponseTimes times, INotifyStore store, TimeProvider time, ILogger<ResponseTimesLoader> logger)
+    : BackgroundService
 {
-    public async Task StartAsync(CancellationToken ct)
+    /// <summary>How far back responses are read (30 days): each user keeps only their latest 50 anyway.</summary>
+    public static readonly TimeSpan Window = TimeSpan.FromDays(30);
+
+    protected override async Task ExecuteAsync(CancellationToken ct)
     {
         if (store is not IOutcomeSource source) return;
         try
         {
-            var outcomes = await source.ReadOutcomesAsync(ct);
-            times.Learn(outcomes);
-            LogLearned(outcomes.Count);
+            var responses = await source.ReadResponsesAsync(time.GetUtcNow() - Window, ct);
+            times.Learn(responses);
+            LogLearned(responses.Count);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -27,11 +33,9 @@ public sealed partial class ResponseTimesLoader(ResponseTimes times, INotifyStor
         }
     }
 
-    public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Response times learned from {Count} recorded outcomes")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Response times learned from {Count} recorded responses")]
     private partial void LogLearned(int count);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not read outcomes for learned waits; the default waits apply until users respond")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not read recorded responses for learned waits; the default waits apply until users respond")]
     private partial void LogFailed(Exception e);
 }

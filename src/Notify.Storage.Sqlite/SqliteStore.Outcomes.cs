@@ -42,6 +42,12 @@ public sealed partial class SqliteStore : IOutcomeRecorder, IOutcomeSource
             Names.TryParse<OutcomeKind>(Str(r, 8), out var kind) ? kind : null,
             r.IsDBNull(9) ? null : Time(r, 9))), ct);
 
+    public Task<IReadOnlyList<ResponseRecord>> ReadResponsesAsync(DateTimeOffset since, CancellationToken ct = default) =>
+        ReadAsync<IReadOnlyList<ResponseRecord>>(c => Many(c,
+            "SELECT app_id, user_id, decided_at, resolved_at FROM outcomes WHERE outcome IN ($2, $3, $4) AND resolved_at IS NOT NULL AND decided_at >= $1 ORDER BY decided_at",
+            r => new ResponseRecord(r.GetString(0), r.GetString(1), Time(r, 2), Time(r, 3)),
+            Ms(since), Names.Of(OutcomeKind.Seen), Names.Of(OutcomeKind.Opened), Names.Of(OutcomeKind.Dismissed)), ct);
+
     private void Behind(Task write) => write.ContinueWith(t => LogOutcomeFailed(t.Exception!.GetBaseException()),
         CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 

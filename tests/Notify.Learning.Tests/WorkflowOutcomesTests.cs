@@ -63,5 +63,19 @@ public sealed class WorkflowOutcomesTests : IAsyncLifetime
         Assert.Equal(TimeSpan.FromMinutes(10), second.Start.Wait);
     }
 
+    [Fact]
+    public async Task ReadResponses_OnlyTheResponsesDecidedSince_WithTheirTimes()
+    {
+        var accepted = Assert.IsType<AcceptOutcome.Accepted>(await _kit.Workflow.AcceptAsync("app", Command()));
+        await _kit.Workflow.AcceptAsync("app", Command() with { Title = "unanswered" });
+        _time.Advance(TimeSpan.FromSeconds(40));
+        await _kit.Workflow.AcknowledgeAsync(_kit.Phone, accepted.Result.NotificationId, AckAction.Seen);
+        await _kit.Store.FlushOutcomesAsync();
+
+        var response = Assert.Single(await _kit.Store.ReadResponsesAsync(Kit.Noon.AddDays(-30)));
+        Assert.Equal(new ResponseRecord("app", "ana", Kit.Noon, Kit.Noon.AddSeconds(40)), response);
+        Assert.Empty(await _kit.Store.ReadResponsesAsync(Kit.Noon.AddSeconds(1)));
+    }
+
     private static NotifyCommand Command() => WorkflowOnSqlite.Command();
 }

@@ -59,11 +59,18 @@ public interface IOutcomeRecorder
     void Unanswered(string notificationId, int? step, OutcomeKind kind, DateTimeOffset at);
 }
 
-/// <summary>Reads recorded outcomes back for training.</summary>
+/// <summary>Reads recorded outcomes back: whole, for training; or only the responses, for learned waits.</summary>
 public interface IOutcomeSource
 {
     Task<IReadOnlyList<OutcomeRecord>> ReadOutcomesAsync(CancellationToken ct = default);
+
+    /// <summary>The responses (seen, opened, dismissed on the delivered device) decided at or after <paramref name="since"/>,
+    /// in the order decided, without the features: what <see cref="ResponseTimes"/> learns from at start.</summary>
+    Task<IReadOnlyList<ResponseRecord>> ReadResponsesAsync(DateTimeOffset since, CancellationToken ct = default);
 }
+
+/// <summary>A user responded <see cref="RespondedAt"/> to a delivery decided at <see cref="DecidedAt"/>.</summary>
+public sealed record ResponseRecord(string AppId, string UserId, DateTimeOffset DecidedAt, DateTimeOffset RespondedAt);
 
 public static class OutcomeRecording
 {

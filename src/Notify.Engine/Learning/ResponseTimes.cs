@@ -56,11 +56,14 @@ public sealed class ResponseTimes
 
     /// <summary>Learns from recorded outcomes (at start, from the store): every response on the delivered device, in the
     /// order decided.</summary>
-    public void Learn(IEnumerable<OutcomeRecord> outcomes)
+    public void Learn(IEnumerable<OutcomeRecord> outcomes) =>
+        Learn(outcomes.Where(o => o.Outcome is OutcomeKind.Seen or OutcomeKind.Opened or OutcomeKind.Dismissed && o.ResolvedAt is not null)
+            .Select(o => new ResponseRecord(o.Start.AppId, o.Start.UserId, o.Start.DecidedAt, o.ResolvedAt!.Value)));
+
+    /// <summary>Learns from responses read from the store, in the order decided.</summary>
+    public void Learn(IEnumerable<ResponseRecord> responses)
     {
-        foreach (var o in outcomes.Where(o => o.Outcome is OutcomeKind.Seen or OutcomeKind.Opened or OutcomeKind.Dismissed && o.ResolvedAt is not null)
-                     .OrderBy(o => o.Start.DecidedAt))
-            Observe(o.Start.AppId, o.Start.UserId, o.ResolvedAt!.Value - o.Start.DecidedAt);
+        foreach (var r in responses.OrderBy(r => r.DecidedAt)) Observe(r.AppId, r.UserId, r.RespondedAt - r.DecidedAt);
     }
 
     private sealed class History(int capacity)
