@@ -13,10 +13,4 @@ public sealed class LearningOptions
     /// <summary>How long the file must be quiet before it is (re)loaded (default 500 ms): a copy or a save raises several
     /// change events, and a half-written file must not be read.</summary>
     public TimeSpan ReloadDelay { get; set; } = TimeSpan.FromMilliseconds(500);
-
-    /// <summary>While a model is loaded, a step whose best device has less than this chance (default 0.2, one in five) of
-    /// being seen within the step's wait is passed over for the next step at once: a delivery that will most likely go
-    /// unseen is an interruption for nothing and makes the user wait out the step. Null turns skipping off.</summary>
-    [Range(0.0, 1.0)]
-    public double? SkipBelow { get; set; } = 0.2;
 }

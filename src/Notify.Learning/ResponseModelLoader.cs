@@ -23,7 +23,6 @@ public sealed partial class ResponseModelLoader(ResponseScoring scoring, IOption
 
     public Task StartAsync(CancellationToken ct)
     {
-        scoring.SkipBelow = _options.SkipBelow;
         Load();
         var path = Path.GetFullPath(_options.ModelPath);
         var folder = Path.GetDirectoryName(path)!;

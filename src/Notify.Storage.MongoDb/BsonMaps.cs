@@ -158,7 +158,8 @@ internal static class BsonMaps
             cm.MapMember(t => t.Step).SetElementName("step").Optional();
             cm.MapMember(t => t.DeviceId).SetElementName("deviceId").Optional();
             cm.MapMember(t => t.Message).SetElementName("message");
-            cm.MapCreator(t => new TraceEntry(t.At, t.Step, t.DeviceId, t.Message));
+            cm.MapMember(t => t.Kind).SetElementName("kind").SetSerializer(new WireName<TraceKind>()).SetDefaultValue(TraceKind.Note).SetIgnoreIfDefault(true);
+            cm.MapCreator(t => new TraceEntry(t.At, t.Step, t.DeviceId, t.Message, t.Kind));
         });
         BsonClassMap.RegisterClassMap<SendAttempt>(cm =>
         {

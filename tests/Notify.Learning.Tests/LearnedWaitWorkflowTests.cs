@@ -34,7 +34,7 @@ public sealed class LearnedWaitWorkflowTests : IAsyncLifetime
     [Fact]
     public async Task Accept_NoHistory_FollowUpDueAfterTheDefault()
     {
-        var accepted = Assert.IsType<AcceptOutcome.Accepted>(await _kit.Workflow.AcceptAsync("app", Command()));
+        var accepted = Assert.IsType<AcceptOutcome.Accepted>(await _kit.Workflow.Accept.AcceptAsync("app", Command()));
 
         Assert.DoesNotContain(_kit.Schedule.TakeDue(Kit.Noon.AddMinutes(9)), t => t.Kind == TimerKind.FollowUp);
         var due = Assert.Single(_kit.Schedule.TakeDue(Kit.Noon.AddMinutes(10)), t => t.Kind == TimerKind.FollowUp);
@@ -46,12 +46,12 @@ public sealed class LearnedWaitWorkflowTests : IAsyncLifetime
     [Fact]
     public async Task Ack_ThenAccept_FollowUpDueAfterTheLearnedTime()
     {
-        var first = Assert.IsType<AcceptOutcome.Accepted>(await _kit.Workflow.AcceptAsync("app", Command()));
+        var first = Assert.IsType<AcceptOutcome.Accepted>(await _kit.Workflow.Accept.AcceptAsync("app", Command()));
         _time.Advance(TimeSpan.FromSeconds(90));
-        await _kit.Workflow.AcknowledgeAsync(_kit.Phone, first.Result.NotificationId, AckAction.Seen);
+        await _kit.Workflow.Acks.AcknowledgeAsync(_kit.Phone, first.Result.NotificationId, AckAction.Seen);
         Assert.Equal(TimeSpan.FromSeconds(90), _times.Typical("app", "ana"));
 
-        var second = Assert.IsType<AcceptOutcome.Accepted>(await _kit.Workflow.AcceptAsync("app", Command()));
+        var second = Assert.IsType<AcceptOutcome.Accepted>(await _kit.Workflow.Accept.AcceptAsync("app", Command()));
         var sentAt = _time.GetUtcNow();
 
         Assert.DoesNotContain(_kit.Schedule.TakeDue(sentAt.AddSeconds(89)), t => t.NotificationId == second.Result.NotificationId && t.Kind == TimerKind.FollowUp);

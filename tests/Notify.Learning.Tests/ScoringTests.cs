@@ -4,6 +4,7 @@ using Microsoft.Extensions.Time.Testing;
 using Notify.Engine.Decisions;
 using Notify.Engine.Learning;
 using Notify.Engine.Model;
+using Notify.Engine.Rules;
 
 namespace Notify.Learning.Tests;
 
@@ -127,13 +128,16 @@ public class ScoringTests
             time ?? TimeProvider.System, NullLogger<ResponseModelLoader>.Instance);
 }
 
+/// <summary>Skipping a step on a prediction is the rule author's choice (<c>skipBelow</c>), never a server default.</summary>
 public class SkipBelowTests
 {
-    private const string TwoSteps = """
+    private static string TwoSteps(string? ruleLevel = null, string? stepLevel = null) => $"""
+        {(ruleLevel is null ? "" : $"skipBelow: {ruleLevel}")}
         steps:
           - to: best
             via: inApp
             wait: 10m
+            {(stepLevel is null ? "" : $"skipBelow: {stepLevel}")}
           - to: best
             via: push
             wait: 15m
@@ -145,44 +149,61 @@ public class SkipBelowTests
         public string Description => "test";
     }
 
-    private static Decision Decide(double? skipBelow, IResponseModel? model, bool pushToken = true)
+    private static Decision Decide(string rule, IResponseModel? model, bool pushToken = true)
     {
         var user = Kit.User();
         var note = Kit.Note();
         var phone = Kit.Device("phone", online: false, presence: Presence.Idle);
         if (!pushToken) phone = phone with { Device = phone.Device with { Push = null } };
-        var scoring = new ResponseScoring(model) { SkipBelow = skipBelow };
-        return DecisionEngine.Decide(new DecisionInput(note, user, [phone], Kit.Parse(TwoSteps), 0, [],
+        var scoring = new ResponseScoring(model);
+        return DecisionEngine.Decide(new DecisionInput(note, user, [phone], Kit.Parse(rule), 0, [],
             new HashSet<Channel> { Channel.InApp, Channel.Push }, Kit.Noon)
         {
             ResponseScoreFor = scoring.For(note, user, Kit.Noon),
-            SkipBelow = scoring.SkipBelow,
         });
     }
 
-    [Fact]
-    public void Decide_BestScoresBelowTheFloor_PassesToTheNextStepNow()
+    [Theory]
+    [InlineData("20%", null)]
+    [InlineData(null, "0.2")]
+    public void Decide_RuleOptsIn_BestScoresBelowTheFloor_PassesToTheNextStepNow(string? ruleLevel, string? stepLevel)
     {
-        var decision = Decide(0.2, new InAppHopeless());
+        var decision = Decide(TwoSteps(ruleLevel, stepLevel), new InAppHopeless());
         Assert.Equal(1, decision.Step);
         Assert.Equal(Channel.Push, decision.Channel);
-        Assert.Contains(decision.Trace, t => t.Message.Contains("learned response of 5") && t.Message.Contains("below 20"));
+        Assert.Contains(decision.Trace, t => t.Kind == TraceKind.PassedOver && t.Message.Contains("learned response of 5") && t.Message.Contains("skipBelow 20"));
     }
 
     [Fact]
-    public void Decide_NoFloorOrNoModel_KeepsTheStep()
+    public void Decide_RuleSaysNothing_TheModelOnlyRanks_EvenAHopelessScoreKeepsTheStep()
     {
-        Assert.Equal(0, Decide(null, new InAppHopeless()).Step);
-        Assert.Equal(0, Decide(0.2, null).Step);
+        var decision = Decide(TwoSteps(), new InAppHopeless());
+        Assert.Equal(0, decision.Step);
+        Assert.DoesNotContain(decision.Trace, t => t.Kind == TraceKind.PassedOver);
     }
+
+    [Fact]
+    public void Decide_RuleOptsInButNoModel_KeepsTheStep() => Assert.Equal(0, Decide(TwoSteps("20%"), null).Step);
 
     [Fact]
     public void Decide_NoLaterStepCanReach_TakesTheSkippedStepAfterAll()
     {
-        var decision = Decide(0.2, new InAppHopeless(), pushToken: false);
+        var decision = Decide(TwoSteps("20%"), new InAppHopeless(), pushToken: false);
         Assert.True(decision.Found);
         Assert.Equal(0, decision.Step);
         Assert.Equal(Channel.InApp, decision.Channel);
         Assert.Contains("back to step 1", decision.Reason);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("1")]
+    [InlineData("120%")]
+    [InlineData("often")]
+    public void Parse_SkipBelowOutOfRange_IsARuleProblem(string value)
+    {
+        var parsed = RuleParser.Parse(TwoSteps(value), "r");
+        Assert.Null(parsed.Rule);
+        Assert.Contains(parsed.Problems, p => p.Message.Contains("'skipBelow'"));
     }
 }

@@ -1,3 +1,4 @@
+using Notify.Engine.Notifications.Handlers;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
@@ -12,13 +13,13 @@ using Notify.Storage.Sqlite;
 namespace Notify.Learning.Tests;
 
 /// <summary>
-/// The real <see cref="DeliveryWorkflow"/> on a real SQLite file with one rule, the user "ana" and her phone (online,
+/// The real notification handlers (<see cref="NotificationHandlers"/>) on a real SQLite file with one rule, the user "ana" and her phone (online,
 /// active, app in the foreground), every in-app send succeeding; its timers held in <see cref="Schedule"/> as a running
 /// timer loop would hold them. For the workflow's learning hooks, end to end.
 /// </summary>
 public sealed class WorkflowOnSqlite : IAsyncDisposable
 {
-    private WorkflowOnSqlite(SqliteStore store, DeliveryWorkflow workflow, Device phone, TimerSchedule schedule)
+    private WorkflowOnSqlite(SqliteStore store, NotificationHandlers workflow, Device phone, TimerSchedule schedule)
     {
         Store = store;
         Workflow = workflow;
@@ -27,7 +28,7 @@ public sealed class WorkflowOnSqlite : IAsyncDisposable
     }
 
     public SqliteStore Store { get; }
-    public DeliveryWorkflow Workflow { get; }
+    public NotificationHandlers Workflow { get; }
     public Device Phone { get; }
     public TimerSchedule Schedule { get; }
 
@@ -48,8 +49,9 @@ public sealed class WorkflowOnSqlite : IAsyncDisposable
         var tracker = new DeviceStateTracker();
         foreach (var d in await store.GetDevicesAsync("app", "ana")) tracker.Connected(d, Kit.Noon);
         tracker.Report((await store.GetDeviceAsync("phone"))!, new StateReport(Presence.Active, true, null, null, null), Kit.Noon);
-        var workflow = new DeliveryWorkflow(store, rules, tracker, new Connected(), new Notify.Engine.Channels.DispatchQueue(), schedule, new DeliveryOptions(),
-            new NotifyMetrics(new Meters()), time, NullLogger<DeliveryWorkflow>.Instance, new ResponseScoring(), store, responseTimes);
+        var runner = new PlanRunner(store, rules, tracker, new Connected(), new Notify.Engine.Channels.DispatchQueue(), schedule, new DeliveryOptions(),
+            new NotifyMetrics(new Meters()), time, NullLogger<PlanRunner>.Instance, new ResponseScoring(), store, responseTimes);
+        var workflow = NotificationHandlers.Create(runner);
         return new WorkflowOnSqlite(store, workflow, phone, schedule);
     }
 

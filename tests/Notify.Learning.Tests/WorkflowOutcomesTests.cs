@@ -33,9 +33,9 @@ public sealed class WorkflowOutcomesTests : IAsyncLifetime
     [Fact]
     public async Task Accept_ThenAck_RecordsTheFeaturesAndTheResponse()
     {
-        var accepted = Assert.IsType<AcceptOutcome.Accepted>(await _kit.Workflow.AcceptAsync("app", Command()));
+        var accepted = Assert.IsType<AcceptOutcome.Accepted>(await _kit.Workflow.Accept.AcceptAsync("app", Command()));
         _time.Advance(TimeSpan.FromSeconds(40));
-        await _kit.Workflow.AcknowledgeAsync(_kit.Phone, accepted.Result.NotificationId, AckAction.Opened);
+        await _kit.Workflow.Acks.AcknowledgeAsync(_kit.Phone, accepted.Result.NotificationId, AckAction.Opened);
         await _kit.Store.FlushOutcomesAsync();
 
         var outcome = Assert.Single(await _kit.Store.ReadOutcomesAsync());
@@ -50,9 +50,9 @@ public sealed class WorkflowOutcomesTests : IAsyncLifetime
     [Fact]
     public async Task FollowUp_Unseen_MarksTheStepAndRecordsTheNextDelivery()
     {
-        await _kit.Workflow.AcceptAsync("app", Command());
+        await _kit.Workflow.Accept.AcceptAsync("app", Command());
         _time.Advance(TimeSpan.FromMinutes(2));
-        foreach (var timer in _kit.Schedule.TakeDue(_time.GetUtcNow())) await _kit.Workflow.FireAsync(timer);
+        foreach (var timer in _kit.Schedule.TakeDue(_time.GetUtcNow())) await _kit.Workflow.Timers.FireAsync(timer);
         await _kit.Store.FlushOutcomesAsync();
 
         var outcomes = await _kit.Store.ReadOutcomesAsync();
@@ -66,10 +66,10 @@ public sealed class WorkflowOutcomesTests : IAsyncLifetime
     [Fact]
     public async Task ReadResponses_OnlyTheResponsesDecidedSince_WithTheirTimes()
     {
-        var accepted = Assert.IsType<AcceptOutcome.Accepted>(await _kit.Workflow.AcceptAsync("app", Command()));
-        await _kit.Workflow.AcceptAsync("app", Command() with { Title = "unanswered" });
+        var accepted = Assert.IsType<AcceptOutcome.Accepted>(await _kit.Workflow.Accept.AcceptAsync("app", Command()));
+        await _kit.Workflow.Accept.AcceptAsync("app", Command() with { Title = "unanswered" });
         _time.Advance(TimeSpan.FromSeconds(40));
-        await _kit.Workflow.AcknowledgeAsync(_kit.Phone, accepted.Result.NotificationId, AckAction.Seen);
+        await _kit.Workflow.Acks.AcknowledgeAsync(_kit.Phone, accepted.Result.NotificationId, AckAction.Seen);
         await _kit.Store.FlushOutcomesAsync();
 
         var response = Assert.Single(await _kit.Store.ReadResponsesAsync(Kit.Noon.AddDays(-30)));

@@ -24,9 +24,6 @@ internal static class SimulateCommand
 
     public sealed record Options(int Seed, int Users, int Days, double EventsPerDay, string? ModelPath, string? ChartPath, string? MarkdownPath, string? RecordPath)
     {
-        /// <summary>The model policy's <see cref="ResponseScoring.SkipBelow"/>; the server's default unless given.</summary>
-        public double? SkipBelow { get; init; } = new LearningOptions().SkipBelow;
-
         /// <summary>Print how Notify's policies made each event's first delivery.</summary>
         public bool Breakdown { get; init; }
     }
@@ -50,9 +47,6 @@ internal static class SimulateCommand
                 case "--markdown" when value is not null: options = options with { MarkdownPath = value }; i++; break;
                 case "--record" when value is not null: options = options with { RecordPath = value }; i++; break;
                 case "--breakdown": options = options with { Breakdown = true }; break;
-                case "--skip-below" when value == "none": options = options with { SkipBelow = null }; i++; break;
-                case "--skip-below" when double.TryParse(value, CultureInfo.InvariantCulture, out var floor) && floor is >= 0 and <= 1:
-                    options = options with { SkipBelow = floor }; i++; break;
                 default: error = $"simulate: '{args[i]}' is not an option here or lacks a valid value"; return false;
             }
         }
@@ -72,7 +66,7 @@ internal static class SimulateCommand
         {
             var model = MlResponseModel.Load(modelPath);
             Console.WriteLine($"model: {model.Description}, scored {(model.FastPath ? "from the tree parameters" : $"by ML.NET's prediction engine ({model.FastPathOffBecause})")}");
-            scoring = new ResponseScoring(model) { SkipBelow = o.SkipBelow };
+            scoring = new ResponseScoring(model);
             policies.Add(PolicyKind.NotifyModel);
         }
         else Console.WriteLine($"no model at {modelPath ?? "(none)"}: the 'Notify rules + model' row is left out");
@@ -81,7 +75,7 @@ internal static class SimulateCommand
         var breakdown = o.Breakdown ? new SimulationBreakdown() : null;
         var results = Run(o, rules, policies, scoring, null, breakdown);
         if (breakdown is not null) Console.WriteLine(breakdown.Report(policies));
-        Console.WriteLine($"simulated {o.Users} users x {o.Days} days, seed {o.Seed}, skip below {(o.SkipBelow is { } f ? f.ToString("P0", CultureInfo.InvariantCulture) : "none")}, in {clock.Elapsed.TotalSeconds:F0} s");
+        Console.WriteLine($"simulated {o.Users} users x {o.Days} days, seed {o.Seed} (skipBelow as each rule says), in {clock.Elapsed.TotalSeconds:F0} s");
         var table = Table(results);
         Console.WriteLine(table);
         var verdict = Verdict(results);

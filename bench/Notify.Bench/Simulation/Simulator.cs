@@ -162,8 +162,9 @@ internal sealed class Simulator(int seed, RuleSet rules, ResponseScoring? scorin
                 DeferralOver = deferralOver,
                 IsRepeat = attempt > 0,
                 TypicalResponse = times.Typical(user.User.AppId, user.User.Id),
+                PresenceStaleAfter = DeviceRanking.DefaultPresenceStaleAfter,
             };
-            if (policy == PolicyKind.NotifyModel) input = input with { ResponseScoreFor = scoring?.For(n, user.User, now), SkipBelow = scoring?.SkipBelow };
+            if (policy == PolicyKind.NotifyModel) input = input with { ResponseScoreFor = scoring?.For(n, user.User, now) };
             if (policy == PolicyKind.Explore)
             {
                 var minute = t;

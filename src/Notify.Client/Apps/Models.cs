@@ -205,6 +205,10 @@ public sealed record TraceEntry
 
     /// <summary>What happened and why.</summary>
     public string Message { get; init; } = "";
+
+    /// <summary>What kind of line it is: <c>rule</c>, <c>held</c>, <c>passedOver</c>, <c>ranked</c>, <c>chosen</c>, <c>sent</c>, …
+    /// (docs/api.md lists them); <c>note</c> for anything else.</summary>
+    public string Kind { get; init; } = "note";
 }
 
 /// <summary>The body of <c>PUT /v1/users/{userId}</c>: creates the user or replaces these fields.</summary>

@@ -29,11 +29,9 @@ public sealed record DecisionInput(Notification Notification, User User, IReadOn
     /// wins over <see cref="ResponseScore"/>. Built per decision by <c>Learning.ResponseScoring.For</c>.</summary>
     public Func<int, Channel, Func<DeviceSnapshot, double?>>? ResponseScoreFor { get; init; }
 
-    /// <summary>With a learned score: a step (other than the last, a repeat or <c>to: all</c>) whose best candidate's chance
-    /// of a response within the wait is below this is passed over at once for the next step, instead of interrupting
-    /// with a delivery that will likely go unseen and then waiting it out. If no later step can reach the user, the
-    /// skipped step is taken after all. Null (the default) never skips.</summary>
-    public double? SkipBelow { get; init; }
+    /// <summary>Presence "active" not refreshed for this long counts as idle (<see cref="DeviceRanking.Aged"/>); null never ages.
+    /// The host sets it from <c>Delivery:PresenceStaleAfter</c> (default 5 minutes).</summary>
+    public TimeSpan? PresenceStaleAfter { get; init; }
 
     /// <summary>The user's typical response time (<see cref="Learning.ResponseTimes"/>), for a step with a learned wait;
     /// null when unknown (the step's default wait applies).</summary>
@@ -52,7 +50,12 @@ public enum HoldKind
 }
 
 /// <param name="Until">When to decide again; null for <see cref="HoldKind.Device"/> (a device report triggers it; the TTL bounds it).</param>
-public sealed record DecisionHold(HoldKind Kind, int Step, DateTimeOffset? Until, string Reason);
+public sealed record DecisionHold(HoldKind Kind, int Step, DateTimeOffset? Until, string Reason)
+{
+    /// <summary>For <see cref="HoldKind.Device"/>: the end of the step's wait, when the rule moves on to the next step if no
+    /// device was ready by then; null when the step has no wait (the TTL bounds the hold).</summary>
+    public DateTimeOffset? GiveUpAt { get; init; }
+}
 
 /// <summary>What to do now: send over <see cref="Channel"/> to <see cref="Targets"/> at step <see cref="Step"/>; or hold
 /// (<see cref="Hold"/>); or suppress (a muted category); or nothing, when no step from <see cref="DecisionInput.FromStep"/> on

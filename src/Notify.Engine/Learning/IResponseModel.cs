@@ -31,10 +31,6 @@ public sealed class ResponseScoring
         set => _model = value;
     }
 
-    /// <summary>Pass over a step whose best candidate scores below this (see <see cref="DecisionInput.SkipBelow"/>); null never
-    /// skips. Only applies while a model is loaded.</summary>
-    public double? SkipBelow { get; set; }
-
     /// <summary>A scorer for one decision (<see cref="DecisionInput.ResponseScoreFor"/>), or null without a model.
     /// Scores are cached per step, channel and device for the decision, so ranking and trace agree.</summary>
     public Func<int, Channel, Func<DeviceSnapshot, double?>>? For(Notification n, User user, DateTimeOffset now)

@@ -46,7 +46,49 @@ public sealed record Delivery(string Id, string NotificationId, int Step, string
 /// <summary>One line of a decision trace: why the engine did what it did.</summary>
 /// <param name="Step">The rule step it concerns, if any.</param>
 /// <param name="DeviceId">The candidate device it concerns, if any.</param>
-public sealed record TraceEntry(DateTimeOffset At, int? Step, string? DeviceId, string Message);
+/// <param name="Kind">What kind of line it is, for programs (tests, the console); <paramref name="Message"/> is for people.</param>
+public sealed record TraceEntry(DateTimeOffset At, int? Step, string? DeviceId, string Message, TraceKind Kind = TraceKind.Note);
+
+/// <summary>What a trace line records. Stable names (<c>passedOver</c>, <c>chosen</c>, …): assert these, not the English.</summary>
+public enum TraceKind
+{
+    /// <summary>Anything else (older traces have no kind).</summary>
+    Note,
+    /// <summary>Which rule (and version) serves the notification.</summary>
+    Rule,
+    /// <summary>The user muted the category: nothing is sent.</summary>
+    Suppressed,
+    /// <summary>Quiet hours are on but do not hold it (allowed priority, <c>silent</c>, <c>ignore</c>).</summary>
+    QuietHours,
+    /// <summary>Held: quiet hours, a deferral, or until a device is ready.</summary>
+    Held,
+    /// <summary>An alternative whose <c>when</c> is false (or failed).</summary>
+    Skipped,
+    /// <summary>A step, or a device within a step, that cannot apply.</summary>
+    PassedOver,
+    /// <summary>Devices of a deferred step that are ready.</summary>
+    Ready,
+    /// <summary>A candidate that ranks below the chosen one.</summary>
+    Ranked,
+    /// <summary>The step and device(s) chosen.</summary>
+    Chosen,
+    /// <summary>How long the chosen step waits (a learned wait).</summary>
+    Wait,
+    /// <summary>Why the notification is decided again (follow-up, repeat, end of a hold, a device report, a settings change).</summary>
+    Redecided,
+    /// <summary>A delivery was sent (or accepted by a provider).</summary>
+    Sent,
+    /// <summary>A provider call failed for good.</summary>
+    Failed,
+    /// <summary>Seen, opened or dismissed on a device: follow-ups cancelled.</summary>
+    Acknowledged,
+    /// <summary>The TTL ended before anyone saw it.</summary>
+    Expired,
+    /// <summary>Replaced by a newer notification with the same collapse key.</summary>
+    Collapsed,
+    /// <summary>No step could reach the user.</summary>
+    NoStep,
+}
 
 /// <summary>A notification with everything that happened to it.</summary>
 public sealed record NotificationDetails(Notification Notification, IReadOnlyList<Delivery> Deliveries,

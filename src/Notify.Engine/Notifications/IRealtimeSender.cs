@@ -17,8 +17,6 @@ public interface IRealtimeSender
 /// <summary>A message from the server to a device (realtime contract in docs/api.md).</summary>
 public abstract record ServerMessage([property: System.Text.Json.Serialization.JsonPropertyOrder(-1)] string Type);
 
-public sealed record HelloMessage(string DeviceId, DateTimeOffset ServerTime) : ServerMessage("hello");
-
 public sealed record NotificationMessage(NotificationPayload Notification) : ServerMessage("notification");
 
 /// <summary>What a device shows. <see cref="ExpiresAt"/> lets the SDK drop it if it is shown late.</summary>
@@ -33,7 +31,3 @@ public sealed record NotificationPayload(string Id, string Category, string? Tit
 
 /// <summary>Remove a notification: <c>seen-elsewhere</c>, <c>dismissed</c>, <c>expired</c> or <c>collapsed</c>.</summary>
 public sealed record ClearMessage(string NotificationId, string Reason) : ServerMessage("clear");
-
-public sealed record PongMessage() : ServerMessage("pong");
-
-public sealed record ErrorMessage(string Code, string Message) : ServerMessage("error");

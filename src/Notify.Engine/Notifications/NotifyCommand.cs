@@ -19,7 +19,11 @@ public abstract record AcceptOutcome
     public sealed record Accepted(NotifyResult Result, IReadOnlyList<TraceEntry> Trace) : AcceptOutcome;
     /// <summary>The idempotency key was used within 24 hours: the first response, verbatim.</summary>
     public sealed record Duplicate(string NotificationId, string ResponseJson) : AcceptOutcome;
-    public sealed record Refused(int Status, string Code, string Message) : AcceptOutcome;
+    /// <summary>Refused with a stable problem code (<see cref="UserNotFound"/>, <see cref="UnknownCategory"/>); the host maps it to HTTP.</summary>
+    public sealed record Refused(string Code, string Message) : AcceptOutcome;
+
+    public const string UserNotFound = "user-not-found";
+    public const string UnknownCategory = "unknown-category";
 }
 
 /// <summary>What became of an acknowledgement.</summary>

@@ -9,13 +9,16 @@ namespace Notify.Engine.Rules;
 /// </summary>
 public static class ConditionContext
 {
-    public static IDictionary<string, object?> For(Notification notification, User user, DateTimeOffset now)
+    /// <param name="devices">The user's devices: <c>user.regions</c> and <c>user.location</c> are where the one in use is.</param>
+    /// <param name="regions">The rule's named regions.</param>
+    public static IDictionary<string, object?> For(Notification notification, User user, DateTimeOffset now,
+        IReadOnlyList<DeviceSnapshot>? devices = null, IReadOnlyDictionary<string, Region>? regions = null)
     {
         IDictionary<string, object?>? n = null, u = null, l = null;
         return new LazyMap(key => key switch
         {
             "notification" => n ??= NotificationVars(notification),
-            "user" => u ??= UserVars(user, now),
+            "user" => u ??= UserVars(user, InUse(devices)?.State.Location, regions),
             "local" => l ??= LocalVars(user.TimeZone, now),
             "now" => now.ToUnixTimeSeconds(),
             _ => null,
@@ -45,9 +48,9 @@ public static class ConditionContext
     }
 
     internal static string FieldList(bool perDevice) =>
-        "notification.{id,category,priority,title,body,collapseKey,data}, user.{id,timeZone,email,hasEmail,locale}, " +
+        "notification.{id,category,priority,title,body,collapseKey,data}, user.{id,timeZone,email,hasEmail,locale,location.{known,lat,lon,accuracy},regions}, " +
         "local.{hour,minute,weekday,date}, now" +
-        (perDevice ? ", device.{id,name,platform,online,presence,foreground,idleSeconds,battery.{known,level,charging,lowPower}," +
+        (perDevice ? ", device.{id,name,platform,online,presence,foreground,idleSeconds,battery.{known,level,charging,lowPower,mains}," +
             "connectivity.{known,type,metered},location.{known,lat,lon,accuracy},regions,hasPush}, distance(device.location, lat, lon)" : "");
 
     private static IDictionary<string, object?> NotificationVars(Notification n) => new LazyMap(key => key switch
@@ -62,15 +65,39 @@ public static class ConditionContext
         _ => null,
     });
 
-    private static IDictionary<string, object?> UserVars(User u, DateTimeOffset now) => new LazyMap(key => key switch
+    /// <summary>The device the user is using, as far as location goes: of the devices that reported a location, the one
+    /// most recently active. A tablet left at the office says nothing about where its owner is now.</summary>
+    public static DeviceSnapshot? InUse(IReadOnlyList<DeviceSnapshot>? devices)
+    {
+        DeviceSnapshot? best = null;
+        foreach (var d in devices ?? [])
+            if (d.State.Location is not null && (best is null || (d.State.LastActiveAt ?? DateTimeOffset.MinValue) > (best.State.LastActiveAt ?? DateTimeOffset.MinValue)))
+                best = d;
+        return best;
+    }
+
+    private static IDictionary<string, object?> UserVars(User u, GeoLocation? location, IReadOnlyDictionary<string, Region>? regions) => new LazyMap(key => key switch
     {
         "id" => u.Id,
         "timeZone" => u.TimeZone,
         "email" => u.Email ?? "",
         "hasEmail" => !string.IsNullOrEmpty(u.Email),
         "locale" => u.Locale ?? "",
+        "location" => LocationVars(location),
+        "regions" => Inside(location, regions),
         _ => null,
     });
+
+    private static Dictionary<string, object?> LocationVars(GeoLocation? location) => new()
+    {
+        ["known"] = location is not null,
+        ["lat"] = location?.Lat ?? 0.0,
+        ["lon"] = location?.Lon ?? 0.0,
+        ["accuracy"] = location?.Accuracy ?? 0.0,
+    };
+
+    /// <summary>A desktop or web device that reports no battery runs on mains: it counts as charging, full.</summary>
+    public static bool OnMains(DeviceSnapshot d) => d.State.Battery is null && d.Device.Platform is Platform.Desktop or Platform.Web;
 
     private static IDictionary<string, object?> LocalVars(string timeZone, DateTimeOffset now)
     {
@@ -88,6 +115,7 @@ public static class ConditionContext
     private static IDictionary<string, object?> DeviceVars(DeviceSnapshot d, DateTimeOffset now, IReadOnlyDictionary<string, Region>? regions)
     {
         var s = d.State;
+        var mains = OnMains(d);
         return new LazyMap(key => key switch
         {
             "id" => d.Device.Id,
@@ -102,7 +130,8 @@ public static class ConditionContext
             {
                 "known" => s.Battery is not null,
                 "level" => s.Battery?.Level ?? 1.0,
-                "charging" => s.Battery?.Charging ?? false,
+                "charging" => s.Battery?.Charging ?? mains,
+                "mains" => mains,
                 "lowPower" => s.Battery?.LowPower ?? false,
                 _ => null,
             }),
@@ -113,13 +142,7 @@ public static class ConditionContext
                 "metered" => s.Connectivity?.Metered ?? false,
                 _ => null,
             }),
-            "location" => new Dictionary<string, object?>
-            {
-                ["known"] = s.Location is not null,
-                ["lat"] = s.Location?.Lat ?? 0.0,
-                ["lon"] = s.Location?.Lon ?? 0.0,
-                ["accuracy"] = s.Location?.Accuracy ?? 0.0,
-            },
+            "location" => LocationVars(s.Location),
             "regions" => Inside(s.Location, regions),
             "hasPush" => d.Device.Push is not null,
             _ => null,

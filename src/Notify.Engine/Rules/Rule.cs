@@ -39,7 +39,13 @@ public sealed record Rule(string Name, string Version, ImmutableArray<string> Ca
     /// <summary>How many times the last step is repeated (each after its wait) while nobody has seen it.</summary>
     public int Repeat { get; init; }
 
-    /// <summary>Named circles that <c>where</c> conditions test with <c>'name' in device.regions</c>.</summary>
+    /// <summary>The rule's <c>skipBelow</c>: with a learned model loaded, a step (other than the last, a repeat or <c>to: all</c>)
+    /// whose best candidate's learned chance of a response within the wait is below this is passed over for the next step.
+    /// Null (the default) never skips: the model only ranks. A step's own <see cref="RuleStep.SkipBelow"/> wins.</summary>
+    public double? SkipBelow { get; init; }
+
+    /// <summary>Named circles that conditions test with <c>'name' in device.regions</c> (where that device is) or
+    /// <c>'name' in user.regions</c> (where the device the user is using is).</summary>
     public ImmutableDictionary<string, Region> Regions { get; init; } = ImmutableDictionary<string, Region>.Empty;
 }
 
@@ -52,6 +58,9 @@ public sealed record RuleStep(int Index, ImmutableArray<StepAlternative> Alterna
     /// <summary><c>wait: { learned: true, min: …, max: … }</c>: the wait is the user's typical response time, bounded;
     /// null for a fixed wait.</summary>
     public LearnedWait? Learned { get; init; }
+
+    /// <summary>The step's <c>skipBelow</c> (see <see cref="Rule.SkipBelow"/>); null: the rule's.</summary>
+    public double? SkipBelow { get; init; }
 }
 
 /// <summary>A step's wait learned per user (<c>wait: { learned: true, min: 1m, max: 15m, default: 15m }</c>): the user's

@@ -25,11 +25,11 @@ public sealed record RuleParseResult(Rule? Rule, IReadOnlyList<RuleProblem> Prob
 /// </summary>
 public static partial class RuleParser
 {
-    [System.Text.RegularExpressions.GeneratedRegex(@"['""]([A-Za-z0-9_-]+)['""]\s+in\s+device\.regions")]
+    [System.Text.RegularExpressions.GeneratedRegex(@"['""]([A-Za-z0-9_-]+)['""]\s+in\s+(?:device|user)\.regions")]
     private static partial System.Text.RegularExpressions.Regex RegionReference();
 
-    private static readonly HashSet<string> TopKeys = ["name", "match", "priority", "ttl", "quietHours", "steps", "description", "repeat", "regions"];
-    private static readonly HashSet<string> StepKeys = ["to", "via", "wait", "where", "when", "defer", "choose"];
+    private static readonly HashSet<string> TopKeys = ["name", "match", "priority", "ttl", "quietHours", "steps", "description", "repeat", "regions", "skipBelow"];
+    private static readonly HashSet<string> StepKeys = ["to", "via", "wait", "where", "when", "defer", "choose", "skipBelow"];
     private static readonly HashSet<string> AlternativeKeys = ["to", "via", "where", "when", "defer"];
 
     public static RuleParseResult Parse(string source, string? defaultName, string? file = null)
@@ -108,6 +108,8 @@ public static partial class RuleParser
         if (Scalar(root, "repeat") is { } rNode && !(int.TryParse(rNode.Value, out repeat) && repeat is >= 0 and <= Rule.MaxRepeat))
             Problem(rNode.Start, $"'repeat' is '{rNode.Value}'; expected how many times to repeat the last step, 0 to {Rule.MaxRepeat}");
 
+        var skipBelow = Scalar(root, "skipBelow") is { } sNode ? ParseSkipBelow(sNode, Problem) : null;
+
         var regions = ImmutableDictionary.CreateBuilder<string, Region>(StringComparer.Ordinal);
         if (Get(root, "regions") is { } regionsNode)
         {
@@ -152,6 +154,7 @@ public static partial class RuleParser
         {
             Repeat = repeat,
             Regions = regions.ToImmutable(),
+            SkipBelow = skipBelow,
         };
         return new RuleParseResult(rule, problems);
     }
@@ -183,6 +186,9 @@ public static partial class RuleParser
         }
         else if (Get(map, "wait") is { } other) { problem(other.Start, $"'wait' is a duration such as 5m, or {LearnedWaitExpected}"); ok = false; }
 
+        double? skipBelow = null;
+        if (Scalar(map, "skipBelow") is { } skipNode && (skipBelow = ParseSkipBelow(skipNode, problem)) is null) ok = false;
+
         var alternatives = ImmutableArray.CreateBuilder<StepAlternative>();
         if (Get(map, "choose") is { } chooseNode)
         {
@@ -207,7 +213,7 @@ public static partial class RuleParser
         else if (ParseAlternative(map, problem) is { } single) alternatives.Add(single);
         else ok = false;
 
-        return ok ? new RuleStep(index, alternatives.ToImmutable(), wait) { Learned = learned } : null;
+        return ok ? new RuleStep(index, alternatives.ToImmutable(), wait) { Learned = learned, SkipBelow = skipBelow } : null;
     }
 
     private static StepAlternative? ParseAlternative(YamlMappingNode map, Action<Mark, string> problem)
@@ -297,6 +303,19 @@ public static partial class RuleParser
         else if (radiusText.EndsWith('m') && double.TryParse(radiusText[..^1], System.Globalization.CultureInfo.InvariantCulture, out var m)) radius = m;
         if (!(radius > 0)) problem(map.Start, $"region '{name}' needs a 'radius' such as 200m or 1.5km; it is {Expected}");
         return double.IsNaN(lat) || double.IsNaN(lon) || !(radius > 0) ? null : new Region(lat, lon, radius);
+    }
+
+    private const string SkipBelowExpected = "a learned response chance below which the step is passed over, such as 20% or 0.2 (more than 0, less than 1)";
+
+    private static double? ParseSkipBelow(YamlScalarNode node, Action<Mark, string> problem)
+    {
+        var text = node.Value?.Trim() ?? "";
+        var percent = text.EndsWith('%');
+        if (double.TryParse(percent ? text[..^1] : text, System.Globalization.NumberStyles.AllowDecimalPoint, System.Globalization.CultureInfo.InvariantCulture, out var v)
+            && (percent ? v / 100 : v) is > 0 and < 1 and var fraction)
+            return fraction;
+        problem(node.Start, $"'skipBelow' is '{node.Value}'; expected {SkipBelowExpected}");
+        return null;
     }
 
     private const string LearnedWaitExpected = "{ learned: true, min: 1m, max: 15m } (optionally default: the wait without history, else max)";

@@ -1,3 +1,4 @@
+using Notify.Engine.Notifications.Handlers;
 using Notify.Engine.Devices;
 using Notify.Engine.Model;
 using Notify.Engine.Storage;
@@ -102,14 +103,14 @@ public static class DevicesApi
     }
 
     private static async Task<IResult> ReportStateAsync(string deviceId, StateRequest request, HttpContext context, INotifyStore store,
-        DeviceStateTracker tracker, Notify.Engine.Notifications.DeliveryWorkflow workflow, TimeProvider time)
+        DeviceStateTracker tracker, NotificationHandlers handlers, TimeProvider time)
     {
         var (device, problem) = await FindOwnAsync(deviceId, context, store);
         if (device is null) return problem!;
         var report = request.ToStateReport();
         if (report.Validate() is { } error) return Problem.BadRequest("invalid-state", error.Message, error.Field);
         var state = tracker.Report(device, report, time.UtcNow());
-        await workflow.DeviceChangedAsync(device.Device, context.RequestAborted);
+        await handlers.Holds.DeviceChangedAsync(device.Device, context.RequestAborted);
         return TypedResults.Json(state, ServerJson.Strict);
     }
 }

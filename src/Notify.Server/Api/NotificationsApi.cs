@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Notify.Engine.Notifications.Handlers;
 using Notify.Engine.Model;
 using Notify.Engine.Notifications;
 using Notify.Engine.Rules;
@@ -41,16 +42,16 @@ public static partial class NotificationsApi
     /// <summary>1-64 letters, digits, '.', '_', ':' or '-', starting with a letter or digit.</summary>
     public static bool IsCategory(string name) => CategoryPattern().IsMatch(name);
 
-    private static async Task<IResult> NotifyAsync(NotifyRequest request, HttpContext context, DeliveryWorkflow workflow)
+    private static async Task<IResult> NotifyAsync(NotifyRequest request, HttpContext context, NotificationHandlers handlers)
     {
         if (!context.TryGetAppScope(out var appId, out var scopeProblem)) return scopeProblem!;
         if (Validate(request, out var command) is { } problem) return problem;
-        var outcome = await workflow.AcceptAsync(appId, command!, context.RequestAborted);
+        var outcome = await handlers.Accept.AcceptAsync(appId, command!, context.RequestAborted);
         return outcome switch
         {
             AcceptOutcome.Accepted a => TypedResults.Json(a.Result, ServerJson.Strict, statusCode: 202),
             AcceptOutcome.Duplicate d => Results.Text(d.ResponseJson, "application/json", statusCode: 200),
-            AcceptOutcome.Refused r => Problem.Of(r.Status, r.Code, r.Message),
+            AcceptOutcome.Refused r => Problem.Of(r.Code == AcceptOutcome.UserNotFound ? 404 : 422, r.Code, r.Message),
             _ => throw new InvalidOperationException(),
         };
     }
@@ -96,12 +97,12 @@ public static partial class NotificationsApi
         return TypedResults.Json(NotificationView.From(details), ServerJson.Strict);
     }
 
-    private static async Task<IResult> AckAsync(string id, AckRequest request, HttpContext context, INotifyStore store, DeliveryWorkflow workflow)
+    private static async Task<IResult> AckAsync(string id, AckRequest request, HttpContext context, INotifyStore store, NotificationHandlers handlers)
     {
         if (request.Action is null) return Problem.BadRequest("missing-field", "'action' is required: seen, opened or dismissed.", "action");
         var device = await store.GetDeviceAsync(context.Caller().DeviceId!, context.RequestAborted);
         if (device is null) return Problem.NotFound("device", context.Caller().DeviceId!);
-        return await workflow.AcknowledgeAsync(device.Device, id, request.Action.Value, context.RequestAborted) switch
+        return await handlers.Acks.AcknowledgeAsync(device.Device, id, request.Action.Value, context.RequestAborted) switch
         {
             AckOutcome.Done done => TypedResults.Ok(new { notificationId = done.NotificationId, status = Names.Of(done.Status) }),
             _ => Problem.NotFound("notification", id),

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Notify.Engine.Devices;
 using Notify.Engine.Notifications;
+using Notify.Engine.Notifications.Handlers;
 using Notify.Engine.Storage;
 using Notify.Engine.Timers;
 using Notify.Server.Realtime;
@@ -8,11 +9,11 @@ using Notify.Server.Realtime;
 namespace Notify.Server.Hosting;
 
 /// <summary>Runs the durable timers (follow-ups, expiries) for the life of the process.</summary>
-public sealed class TimerService(TimerLoop loop, DeliveryWorkflow workflow, TimeProvider time, ILogger<TimerService> logger) : BackgroundService
+public sealed class TimerService(TimerLoop loop, HoldHandler holds, TimeProvider time, ILogger<TimerService> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (!await StoreRetry.UntilAvailableAsync(workflow.LoadDeviceHoldsAsync, "loading device holds", time, logger, stoppingToken)) return;
+        if (!await StoreRetry.UntilAvailableAsync(holds.LoadDeviceHoldsAsync, "loading device holds", time, logger, stoppingToken)) return;
         await loop.RunAsync(stoppingToken);
     }
 }

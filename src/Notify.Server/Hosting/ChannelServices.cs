@@ -4,9 +4,11 @@ using Notify.Channels.Apns;
 using Notify.Channels.Email;
 using Notify.Channels.Fcm;
 using Notify.Channels.Webhooks;
+using Notify.Channels.Dispatch;
 using Notify.Engine.Channels;
 using Notify.Engine.Model;
 using Notify.Engine.Notifications;
+using Notify.Engine.Notifications.Handlers;
 using Notify.Engine.Storage;
 
 namespace Notify.Server.Hosting;
@@ -22,7 +24,7 @@ public static class ChannelServices
         services.AddSingleton<ChannelHealth>();
         services.AddOptions<DispatchOptions>().BindConfiguration("Channels:Dispatch").ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(sp => ConfiguredChannels.Create(sp));
-        services.AddSingleton(sp => new ChannelDispatcher(sp.GetRequiredService<DeliveryWorkflow>(), sp.GetRequiredService<INotifyStore>(),
+        services.AddSingleton(sp => new ChannelDispatcher(sp.GetRequiredService<SendHandler>(), sp.GetRequiredService<INotifyStore>(),
             sp.GetRequiredService<DispatchQueue>(), sp.GetRequiredService<ConfiguredChannels>().Push, sp.GetRequiredService<ConfiguredChannels>().Email,
             sp.GetRequiredService<ChannelHealth>(),
             sp.GetRequiredService<IOptions<DispatchOptions>>().Value, sp.GetRequiredService<NotifyMetrics>(), sp.GetRequiredService<TimeProvider>(),

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Notify.Engine.Devices;
 using Notify.Engine.Notifications;
+using Notify.Engine.Notifications.Handlers;
 using Notify.Engine.Rules;
 using Notify.Engine.Storage;
 using Notify.Engine.Timers;
@@ -73,10 +74,17 @@ public static class NotifyServices
         services.AddSingleton<IRealtimeSender>(sp => sp.GetRequiredService<ConnectionHub>());
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<DeliveryOptions>>().Value);
         services.AddSingleton<NotifyMetrics>();
-        services.AddSingleton<DeliveryWorkflow>();
+        services.AddSingleton<PlanRunner>();
+        services.AddSingleton(sp => NotificationHandlers.Create(sp.GetRequiredService<PlanRunner>(), sp.GetRequiredService<ILoggerFactory>()));
+        services.AddSingleton(sp => sp.GetRequiredService<NotificationHandlers>().Accept);
+        services.AddSingleton(sp => sp.GetRequiredService<NotificationHandlers>().Timers);
+        services.AddSingleton(sp => sp.GetRequiredService<NotificationHandlers>().Acks);
+        services.AddSingleton(sp => sp.GetRequiredService<NotificationHandlers>().Holds);
+        services.AddSingleton(sp => sp.GetRequiredService<NotificationHandlers>().Sends);
+        services.AddSingleton(sp => sp.GetRequiredService<NotificationHandlers>().Resends);
         services.AddResponseModel(path => ContentRoot.Under(builder.Environment, path));
         services.AddSingleton(sp => new TimerLoop(sp.GetRequiredService<INotifyStore>(), sp.GetRequiredService<TimerSchedule>(),
-            sp.GetRequiredService<DeliveryWorkflow>().FireAsync, sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<TimerHandler>().FireAsync, sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<IOptions<TimerOptions>>().Value, sp.GetRequiredService<ILogger<TimerLoop>>()));
         // Rules load before anything that serves requests or fires timers.
         services.AddHostedService(sp => sp.GetRequiredService<RuleCatalog>());

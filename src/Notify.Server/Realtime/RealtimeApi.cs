@@ -3,6 +3,7 @@ using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
+using Notify.Engine.Notifications.Handlers;
 using Notify.Engine.Devices;
 using Notify.Engine.Model;
 using Notify.Engine.Notifications;
@@ -27,7 +28,7 @@ public static partial class RealtimeApi
     }
 
     private static async Task<IResult> WebSocketAsync(HttpContext context, INotifyStore store, DeviceStateTracker tracker, ConnectionHub hub,
-        DeliveryWorkflow workflow, TimeProvider time, IOptions<RealtimeOptions> options, ILoggerFactory loggers)
+        NotificationHandlers handlers, TimeProvider time, IOptions<RealtimeOptions> options, ILoggerFactory loggers)
     {
         if (!context.WebSockets.IsWebSocketRequest)
             return Problem.BadRequest("websocket-required", "This endpoint speaks WebSocket; a client without WebSocket can use GET /v1/realtime/events (SSE).");
@@ -37,13 +38,13 @@ public static partial class RealtimeApi
         using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = options.Value.KeepAliveInterval });
         var connection = new WebSocketConnection(socket);
         var logger = loggers.CreateLogger("Notify.Realtime");
-        var session = new DeviceSession(device, connection, tracker, workflow, time);
+        var session = new DeviceSession(device, connection, tracker, handlers, time);
         hub.Add(device.Device.Id, connection);
         tracker.Connected(device, time.GetUtcNow());
         try
         {
             await connection.SendAsync(ConnectionHub.Serialize(new HelloMessage(device.Device.Id, time.GetUtcNow())), null, context.RequestAborted);
-            await workflow.ResendOpenAsync(device.Device.Id, null, context.RequestAborted);
+            await handlers.Resends.ResendOpenAsync(device.Device.Id, null, context.RequestAborted);
             await ReceiveLoopAsync(socket, connection, session, time, options.Value, context.RequestAborted);
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException)
@@ -109,7 +110,7 @@ public static partial class RealtimeApi
     }
 
     private static async Task ServerSentEventsAsync(HttpContext context, INotifyStore store, DeviceStateTracker tracker, ConnectionHub hub,
-        DeliveryWorkflow workflow, TimeProvider time, IOptions<RealtimeOptions> options)
+        NotificationHandlers handlers, TimeProvider time, IOptions<RealtimeOptions> options)
     {
         var device = await store.GetDeviceAsync(context.Caller().DeviceId!, context.RequestAborted);
         if (device is null)
@@ -121,7 +122,7 @@ public static partial class RealtimeApi
         {
             // Through Pushpin: a held stream on the device's channel, never a plain stream on a forged GRIP request.
             if (await edge.VerifyAsync(context, context.RequestServices.GetRequiredService<ILoggerFactory>()))
-                await Grip.GripRealtimeApi.ServerSentEventsAsync(context, edge, device, tracker, hub, workflow, time);
+                await Grip.GripRealtimeApi.ServerSentEventsAsync(context, edge, device, tracker, hub, handlers, time);
             return;
         }
         context.Response.Headers.ContentType = "text/event-stream";
@@ -135,7 +136,7 @@ public static partial class RealtimeApi
         {
             await connection.SendAsync(ConnectionHub.Serialize(new HelloMessage(device.Device.Id, time.GetUtcNow())), null, aborted);
             var lastEventId = context.Request.Headers["Last-Event-ID"].ToString() is { Length: > 0 } h ? h : null;
-            await workflow.ResendOpenAsync(device.Device.Id, lastEventId, aborted);
+            await handlers.Resends.ResendOpenAsync(device.Device.Id, lastEventId, aborted);
             while (!aborted.IsCancellationRequested)
             {
                 await Task.Delay(options.Value.SseKeepAliveInterval, time, aborted);
@@ -220,7 +221,7 @@ public static partial class RealtimeApi
 }
 
 /// <summary>Handles what a device says over its connection: state, ack, ping.</summary>
-internal sealed class DeviceSession(StoredDevice device, IDeviceConnection connection, DeviceStateTracker tracker, DeliveryWorkflow workflow, TimeProvider time)
+internal sealed class DeviceSession(StoredDevice device, IDeviceConnection connection, DeviceStateTracker tracker, NotificationHandlers handlers, TimeProvider time)
 {
     public Task ReplyAsync(ServerMessage message, CancellationToken ct) => connection.SendAsync(ConnectionHub.Serialize(message), null, ct);
 
@@ -249,7 +250,7 @@ internal sealed class DeviceSession(StoredDevice device, IDeviceConnection conne
                 else
                 {
                     tracker.Report(device, report, now);
-                    await workflow.DeviceChangedAsync(device.Device, ct);
+                    await handlers.Holds.DeviceChangedAsync(device.Device, ct);
                 }
                 break;
             case "ack":
@@ -258,7 +259,7 @@ internal sealed class DeviceSession(StoredDevice device, IDeviceConnection conne
                     await ReplyAsync(new ErrorMessage("invalid-ack", "An ack needs notificationId and action (seen, opened or dismissed)."), ct);
                     break;
                 }
-                if (await workflow.AcknowledgeAsync(device.Device, message.NotificationId, message.Action.Value, ct) is AckOutcome.NotFound)
+                if (await handlers.Acks.AcknowledgeAsync(device.Device, message.NotificationId, message.Action.Value, ct) is AckOutcome.NotFound)
                     await ReplyAsync(new ErrorMessage("not-found", $"There is no notification '{message.NotificationId}' for this device's user."), ct);
                 break;
             default:

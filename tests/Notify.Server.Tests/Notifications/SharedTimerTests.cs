@@ -1,3 +1,4 @@
+using Notify.Engine.Notifications.Handlers;
 using Microsoft.Extensions.DependencyInjection;
 using Notify.Client;
 using Notify.Engine.Notifications;
@@ -41,8 +42,8 @@ public sealed class SharedTimerTests
 
             // Both nodes fire it at once, each under its own lock, as two processes would.
             await Task.WhenAll(
-                nodeA.Services.GetRequiredService<DeliveryWorkflow>().FireAsync(followUp),
-                nodeB.Services.GetRequiredService<DeliveryWorkflow>().FireAsync(followUp));
+                nodeA.Services.GetRequiredService<TimerHandler>().FireAsync(followUp),
+                nodeB.Services.GetRequiredService<TimerHandler>().FireAsync(followUp));
 
             var details = await ana.App.GetNotificationAsync(sent.NotificationId);
             Assert.Equal(2, details.Deliveries.Count); // the first send and ONE follow-up, not two
@@ -50,7 +51,7 @@ public sealed class SharedTimerTests
             Assert.Equal(0L, nodeA.Count($"timers WHERE id = '{followUp.Id}'"));
 
             // A node that fires it again later (a stale copy in its memory) changes nothing.
-            await nodeB.Services.GetRequiredService<DeliveryWorkflow>().FireAsync(followUp);
+            await nodeB.Services.GetRequiredService<TimerHandler>().FireAsync(followUp);
             Assert.Equal(2, (await ana.App.GetNotificationAsync(sent.NotificationId)).Deliveries.Count);
         }
         finally

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.Options;
+using Notify.Engine.Notifications.Handlers;
 using Notify.Engine.Devices;
 using Notify.Engine.Notifications;
 using Notify.Engine.Storage;
@@ -29,7 +30,7 @@ public static partial class GripRealtimeApi
 
     /// <summary>A WebSocket-over-HTTP request from Pushpin.</summary>
     internal static async Task WebSocketEventsAsync(HttpContext context, INotifyStore store, DeviceStateTracker tracker, ConnectionHub hub,
-        DeliveryWorkflow workflow, TimeProvider time, IOptions<RealtimeOptions> realtime, ILoggerFactory loggers)
+        NotificationHandlers handlers, TimeProvider time, IOptions<RealtimeOptions> realtime, ILoggerFactory loggers)
     {
         var edge = context.RequestServices.GetService<GripEdge>();
         if (edge is null)
@@ -67,7 +68,7 @@ public static partial class GripRealtimeApi
         var now = time.GetUtcNow();
         var options = realtime.Value;
         var connection = new GripResponseConnection(sse: false);
-        var session = new DeviceSession(device, connection, tracker, workflow, time);
+        var session = new DeviceSession(device, connection, tracker, handlers, time);
         // A PONG answers the WebSocket ping Pushpin sends every Keep-Alive-Interval: the socket is alive, but like a
         // protocol pong on the direct path it is not the app's heartbeat, so it checks the heartbeat instead of renewing it.
         var fromDevice = events.Any(e => e.Type is not ("CLOSE" or "DISCONNECT" or "PONG"));
@@ -130,7 +131,7 @@ public static partial class GripRealtimeApi
         {
             // The subscription starts when Pushpin reads this response: what is open for the device goes in it.
             hub.Add(device.Device.Id, connection);
-            try { await workflow.ResendOpenAsync(device.Device.Id, null, context.RequestAborted); }
+            try { await handlers.Resends.ResendOpenAsync(device.Device.Id, null, context.RequestAborted); }
             finally { hub.Remove(device.Device.Id, connection); }
         }
 
@@ -144,7 +145,7 @@ public static partial class GripRealtimeApi
 
     /// <summary><c>GET /v1/realtime/events</c> through Pushpin: a held stream on the device's channel.</summary>
     internal static async Task ServerSentEventsAsync(HttpContext context, GripEdge edge, StoredDevice device, DeviceStateTracker tracker,
-        ConnectionHub hub, DeliveryWorkflow workflow, TimeProvider time, bool recheck = false)
+        ConnectionHub hub, NotificationHandlers handlers, TimeProvider time, bool recheck = false)
     {
         var now = time.GetUtcNow();
         tracker.SeenAtEdge(device, now);
@@ -155,7 +156,7 @@ public static partial class GripRealtimeApi
             await connection.SendAsync(ConnectionHub.Serialize(new HelloMessage(device.Device.Id, now)), null, context.RequestAborted);
             var lastEventId = context.Request.Headers["Last-Event-ID"].ToString() is { Length: > 0 } h ? h : null;
             hub.Add(device.Device.Id, connection);
-            try { await workflow.ResendOpenAsync(device.Device.Id, lastEventId, context.RequestAborted); }
+            try { await handlers.Resends.ResendOpenAsync(device.Device.Id, lastEventId, context.RequestAborted); }
             finally { hub.Remove(device.Device.Id, connection); }
         }
 
@@ -177,7 +178,7 @@ public static partial class GripRealtimeApi
 
     /// <summary><c>GET /v1/realtime/events/next</c>: Pushpin's call-back while a held stream stays open.</summary>
     internal static async Task NextLinkAsync(HttpContext context, string? link, INotifyStore store, DeviceStateTracker tracker, ConnectionHub hub,
-        DeliveryWorkflow workflow, TimeProvider time, ILoggerFactory loggers)
+        NotificationHandlers handlers, TimeProvider time, ILoggerFactory loggers)
     {
         if (context.RequestServices.GetService<GripEdge>() is not { } edge)
         {
@@ -195,7 +196,7 @@ public static partial class GripRealtimeApi
             await Problem.WriteAsync(context, 404, "not-found", "This device was removed.");
             return;
         }
-        await ServerSentEventsAsync(context, edge, device, tracker, hub, workflow, time, recheck: true);
+        await ServerSentEventsAsync(context, edge, device, tracker, hub, handlers, time, recheck: true);
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "GRIP connection of device {DeviceId} closed")]

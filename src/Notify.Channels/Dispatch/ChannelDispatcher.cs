@@ -1,13 +1,15 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
+using Notify.Engine.Channels;
 using Notify.Engine.Model;
 using Notify.Engine.Notifications;
+using Notify.Engine.Notifications.Handlers;
 using Notify.Engine.Storage;
 using Polly;
 using Polly.CircuitBreaker;
 using Polly.Retry;
 
-namespace Notify.Engine.Channels;
+namespace Notify.Channels.Dispatch;
 
 /// <summary>
 /// Sends pending push and email deliveries through their provider adapters. Each delivery is retried on transient
@@ -18,7 +20,7 @@ namespace Notify.Engine.Channels;
 /// </summary>
 public sealed partial class ChannelDispatcher
 {
-    private readonly DeliveryWorkflow _workflow;
+    private readonly SendHandler _sends;
     private readonly INotifyStore _store;
     private readonly DispatchQueue _queue;
     private readonly Dictionary<string, IPushProvider> _push;
@@ -31,10 +33,10 @@ public sealed partial class ChannelDispatcher
     private readonly Dictionary<string, ResiliencePipeline<SendResult?>> _pipelines = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, byte> _inFlight = new(StringComparer.Ordinal);
 
-    public ChannelDispatcher(DeliveryWorkflow workflow, INotifyStore store, DispatchQueue queue, IEnumerable<IPushProvider> push,
+    public ChannelDispatcher(SendHandler workflow, INotifyStore store, DispatchQueue queue, IEnumerable<IPushProvider> push,
         IEmailSender? email, ChannelHealth health, DispatchOptions options, NotifyMetrics metrics, TimeProvider time, ILogger<ChannelDispatcher> logger)
     {
-        (_workflow, _store, _queue, _email, _health, _options, _metrics, _time, _logger) = (workflow, store, queue, email, health, options, metrics, time, logger);
+        (_sends, _store, _queue, _email, _health, _options, _metrics, _time, _logger) = (workflow, store, queue, email, health, options, metrics, time, logger);
         _push = push.ToDictionary(p => p.Name, StringComparer.OrdinalIgnoreCase);
         foreach (var name in _push.Keys.Append("email").Where(n => n != "email" || email is not null))
         {
@@ -100,15 +102,15 @@ public sealed partial class ChannelDispatcher
 
     private async Task SendAsync(SendJob job, CancellationToken ct)
     {
-        var plan = await _workflow.PrepareSendAsync(job, ct);
+        var plan = await _sends.PrepareSendAsync(job, ct);
         if (!plan.Ready)
         {
-            if (plan.FailDelivery) await _workflow.FailSendAsync(job, plan.StopReason!, ct);
+            if (plan.FailDelivery) await _sends.FailSendAsync(job, plan.StopReason!, ct);
             return;
         }
         if (!_pipelines.TryGetValue(plan.Provider!, out var pipeline))
         {
-            await _workflow.FailSendAsync(job, $"provider {plan.Provider} is not configured (see docs/channels.md)", ct);
+            await _sends.FailSendAsync(job, $"provider {plan.Provider} is not configured (see docs/channels.md)", ct);
             return;
         }
 
@@ -118,7 +120,7 @@ public sealed partial class ChannelDispatcher
         {
             if (attempts++ > 0)
             {
-                plan = await _workflow.PrepareSendAsync(job, token);
+                plan = await _sends.PrepareSendAsync(job, token);
                 if (!plan.Ready)
                 {
                     stop = plan;
@@ -126,15 +128,15 @@ public sealed partial class ChannelDispatcher
                 }
             }
             var (outcome, attempt) = await CallAsync(plan, job.DeliveryId, token);
-            await _workflow.RecordSendAsync(job, attempt, outcome, token);
+            await _sends.RecordSendAsync(job, attempt, outcome, token);
             return outcome;
         }, ct);
 
-        if (stop is { FailDelivery: true }) await _workflow.FailSendAsync(job, stop.StopReason!, ct);
+        if (stop is { FailDelivery: true }) await _sends.FailSendAsync(job, stop.StopReason!, ct);
         else if (result is { Outcome: SendOutcome.Transient } last)
-            await _workflow.FailSendAsync(job, $"gave up after {attempts} attempt(s); last: {last.Status} {last.Reason}".Replace("  ", " ", StringComparison.Ordinal), ct);
+            await _sends.FailSendAsync(job, $"gave up after {attempts} attempt(s); last: {last.Status} {last.Reason}".Replace("  ", " ", StringComparison.Ordinal), ct);
         else if (result is { Outcome: SendOutcome.TokenInvalid } && plan is { Push: { } push, DeviceId: { } deviceId })
-            await _workflow.ForgetPushTokenAsync(deviceId, push.Target.Token, ct);
+            await _sends.ForgetPushTokenAsync(deviceId, push.Target.Token, ct);
         if (result is { Outcome: SendOutcome.Misconfigured } bad) LogMisconfigured(plan.Provider!, bad.Status, bad.Reason);
     }
 
@@ -149,10 +151,10 @@ public sealed partial class ChannelDispatcher
         var result = await ExecuteAsync(pipeline, job, async token =>
         {
             var (outcome, attempt) = await CallAsync(plan, job.DeliveryId, token);
-            await _workflow.RecordAttemptAsync(job.NotificationId, attempt with { Reason = $"clear ({job.Reason}): {attempt.Reason ?? "accepted"}" }, token);
+            await _sends.RecordAttemptAsync(job.NotificationId, attempt with { Reason = $"clear ({job.Reason}): {attempt.Reason ?? "accepted"}" }, token);
             return outcome;
         }, ct);
-        if (result is { Outcome: SendOutcome.TokenInvalid }) await _workflow.ForgetPushTokenAsync(job.DeviceId, target.Token, ct);
+        if (result is { Outcome: SendOutcome.TokenInvalid }) await _sends.ForgetPushTokenAsync(job.DeviceId, target.Token, ct);
     }
 
     private async Task<(SendResult, SendAttempt)> CallAsync(SendPlan plan, string deliveryId, CancellationToken ct)
@@ -223,7 +225,7 @@ public sealed partial class ChannelDispatcher
                         var job = state.Job;
                         var attempt = new SendAttempt(job.DeliveryId, _time.UtcNow(), provider, SendOutcome.Transient, null,
                             $"not called: the {provider} circuit is open after repeated failures; next try in {args.RetryDelay.TotalSeconds:0.#} s", TimeSpan.Zero);
-                        await _workflow.RecordAttemptAsync(job.NotificationId, attempt, args.Context.CancellationToken);
+                        await _sends.RecordAttemptAsync(job.NotificationId, attempt, args.Context.CancellationToken);
                     }
                 },
             })

@@ -1,0 +1,131 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Notify.Engine.Channels;
+using Notify.Engine.Devices;
+using Notify.Engine.Learning;
+using Notify.Engine.Model;
+using Notify.Engine.Planning;
+using Notify.Engine.Rules;
+using Notify.Engine.Storage;
+using Notify.Engine.Timers;
+
+namespace Notify.Engine.Notifications.Handlers;
+
+/// <summary>
+/// What every handler shares: reading a plan's inputs (the user, the devices with their live state, the rule version a
+/// notification started with, the context), the per-notification lock, and running a plan: commit its changes in one
+/// atomic write, then run the effects of the changes that applied. Nothing is sent before its commit returns, so a crash
+/// never loses an accepted notification, and a lost race (another node fired the same timer) sends nothing.
+/// </summary>
+public sealed partial class PlanRunner(INotifyStore store, RuleSet rules, DeviceStateTracker devices, IRealtimeSender realtime,
+    DispatchQueue dispatch, TimerSchedule schedule, DeliveryOptions options, NotifyMetrics metrics, TimeProvider time, ILogger<PlanRunner> logger,
+    ResponseScoring? scoring = null, IOutcomeRecorder? outcomes = null, ResponseTimes? responseTimes = null)
+{
+    public INotifyStore Store => store;
+    public RuleSet Rules => rules;
+    public DeliveryOptions Options => options;
+    public TimeProvider Time => time;
+
+    /// <summary>Work on one notification is serialized; different notifications run in parallel.</summary>
+    public KeyedLock Locks { get; } = new();
+
+    /// <summary>Users with notifications held until a device is ready (decided again when one of their devices reports).</summary>
+    internal ConcurrentDictionary<(string AppId, string UserId), byte> DeviceHolds { get; } = new();
+
+    /// <summary>The context of a plan made now for this user.</summary>
+    public PlanContext Context(string appId, string userId) => new(time.UtcNow(), options)
+    {
+        Scoring = scoring,
+        TypicalResponse = responseTimes?.Typical(appId, userId),
+    };
+
+    /// <summary>The user's devices, each with its live state (online, presence, battery, ...).</summary>
+    public async Task<IReadOnlyList<DeviceSnapshot>> DevicesAsync(string appId, string userId, CancellationToken ct) =>
+        devices.Snapshots(await store.GetDevicesAsync(appId, userId, ct));
+
+    /// <summary>The rule version a notification started with: loaded, or read back from the store after a restart or an edit.</summary>
+    public async Task<Rule?> RuleOfAsync(Notification n, CancellationToken ct)
+    {
+        if (rules.FindVersion(n.RuleVersion) is { } rule) return rule;
+        if (await store.GetRuleVersionSourceAsync(n.RuleVersion, ct) is not { } source) return null;
+        var parsed = RuleParser.Parse(source, n.RuleName);
+        if (parsed.Rule is null) return null;
+        rules.Remember(parsed.Rule);
+        return rules.FindVersion(n.RuleVersion);
+    }
+
+    /// <summary>Commits the plan's changes, then runs the effects of those that applied.</summary>
+    public async Task<CommitResult?> RunAsync(Plan plan, CancellationToken ct)
+    {
+        if (plan.IsEmpty) return null;
+        var changes = plan.Changes;
+        // New timers this node will hold: those due within the claim window are stored already leased to it, so they
+        // cost no claim query (and are added to the schedule below).
+        if (changes.Any(c => c.NewTimers.Count > 0) && schedule.Lease is { } lease)
+            foreach (var change in changes) change.NewTimersLease = lease;
+        var commit = changes.Count > 0 ? await store.CommitAsync(changes, ct) : CommitResult.Applied;
+        if (commit.IsDuplicate) return commit;
+        bool Applied(string notificationId) => commit.Skipped?.Contains(notificationId) != true;
+
+        foreach (var change in changes)
+        {
+            if (!Applied(change.NotificationId)) continue;
+            if (change.Insert is { } inserted) metrics.Accepted(inserted.Status);
+            if (change.Update is { } final && final.Status.IsFinal() && change.DeleteAllTimers) metrics.Finished(final.Status);
+            foreach (var group in change.NewDeliveries.GroupBy(d => d.Channel))
+                metrics.Delivered(group.Key, change.Insert is null, group.Count());
+            if (change.DeleteAllTimers) schedule.CancelNotification(change.NotificationId);
+            else if (change.NewTimersLease is { } held) schedule.Add(change.NewTimers.Where(t => t.DueAt < held.DueBefore));
+        }
+        if (changes.Any(c => c.Events.Count > 0 && Applied(c.NotificationId))) dispatch.WebhooksAdded();
+
+        HashSet<string>? gone = null; // devices a send found without a connection: the rest waits for their next connect
+        foreach (var effect in plan.Effects)
+        {
+            if (!Applied(effect.NotificationId)) continue;
+            switch (effect)
+            {
+                case Dispatch d:
+                    dispatch.Enqueue(d.Job);
+                    break;
+                case SendToDevice s:
+                    if (gone?.Contains(s.DeviceId) == true) break;
+                    try
+                    {
+                        if (!await realtime.SendAsync(s.DeviceId, s.Message, s.EventId, ct)) (gone ??= []).Add(s.DeviceId);
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException)
+                    {
+                        // The delivery is stored; the device gets it when it reconnects.
+                        LogSendFailed(e, s.DeviceId);
+                    }
+                    break;
+                case RecordDecided r:
+                    outcomes.Decided(r.User, r.Notification, r.Rule, r.Decision, r.Deliveries, r.At);
+                    break;
+                case RecordResponse r:
+                    outcomes?.Responded(r.NotificationId, r.DeviceId, r.Action, r.At);
+                    if (r.ResponseTime is { } elapsed) responseTimes?.Observe(r.AppId, r.UserId, elapsed);
+                    break;
+                case RecordUnanswered u:
+                    outcomes?.Unanswered(u.NotificationId, u.Step, u.Kind, u.At);
+                    break;
+                case WatchDevices w:
+                    DeviceHolds[(w.AppId, w.UserId)] = 0;
+                    break;
+            }
+        }
+
+        // A device that connected while this was decided (after it was seen offline, before the commit) read the open
+        // deliveries too early to see the new pending one: send it now.
+        var connectedSince = changes.Where(c => Applied(c.NotificationId)).SelectMany(c => c.NewDeliveries)
+            .Where(d => d is { Status: DeliveryStatus.Pending, Channel: Channel.InApp, DeviceId: not null } && realtime.IsConnected(d.DeviceId!))
+            .Select(d => d.DeviceId!).Distinct().ToList();
+        foreach (var deviceId in connectedSince)
+            await RunAsync(Planner.Resend(deviceId, await store.GetOpenInAppDeliveriesAsync(deviceId, time.UtcNow(), ct), null, Context("", "")), ct);
+        return commit;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sending to device {DeviceId} failed; it is re-sent when the device reconnects")]
+    private partial void LogSendFailed(Exception e, string deviceId);
+}
