@@ -124,7 +124,7 @@ public static class DecisionEngine
                 if (ready.Count == 0)
                 {
                     var waitOver = step.Wait is { } w ? now + w : (DateTimeOffset?)null;
-                    var reason = $"{label}: deferred {deviceDefer.Text}{(alt.Where is null ? "" : $" where {alt.Where}")}: none of {eligible.Count} device(s) is ready yet"
+                    var reason = $"{label}: deferred {deviceDefer.Text}{(alt.Where is null ? "" : $" where {alt.Where}")}: none of {eligible.Count} eligible device(s) is ready yet"
                         + (waitOver is { } over && over < n.ExpiresAt && i + 1 < rule.Steps.Length ? $"; step {i + 2} at {over:O} if none is by then" : "");
                     Trace(TraceKind.Held, i, null, reason);
                     return new Decision(i, alt.Via, [], false, reason, trace) { Hold = new DecisionHold(HoldKind.Device, i, null, reason) { GiveUpAt = waitOver } };

@@ -72,7 +72,7 @@ public static class Planner
     public static Plan FollowUp(Notification accepted, int afterStep, IReadOnlyCollection<string> reached, User user, IReadOnlyList<DeviceSnapshot> devices,
         Rule rule, PlanContext ctx)
     {
-        var n = accepted with { Status = NotificationStatus.Delivered, Step = afterStep, Hold = null };
+        var n = accepted with { Status = reached.Count > 0 ? NotificationStatus.Delivered : NotificationStatus.Scheduled, Step = afterStep, Hold = null };
         var deliveries = reached.SelectMany(id => Enum.GetValues<Channel>().Where(c => c != Channel.Email)
             .Select(c => new Delivery(ctx.Id("dlv"), n.Id, afterStep, id, c, DeliveryStatus.Sent, n.CreatedAt, n.CreatedAt, "reached before (simulated)"))).ToList();
         var timer = new TimerRecord(ctx.Id("tmr"), n.Id, TimerKind.FollowUp, afterStep, ctx.Now, 0);
