@@ -282,16 +282,42 @@ public sealed partial class NotifyDeviceClient : IAsyncDisposable
 
     /// <summary>Completes with the earliest remembered notification that matches <paramref name="filter"/> (any
     /// notification when null), whether it already arrived or arrives later.</summary>
+    /// <exception cref="TimeoutException">None arrived within <see cref="NotifyDeviceClientOptions.WaitTimeout"/> (30 s).</exception>
     public Task<ReceivedNotification> WaitForNotificationAsync(Func<ReceivedNotification, bool>? filter = null,
         CancellationToken cancellationToken = default) =>
-        _messages.WaitForNotificationAsync(filter ?? (static _ => true), cancellationToken);
+        WaitForNotificationAsync(filter, _options.WaitTimeout, cancellationToken);
+
+    /// <summary>As <see cref="WaitForNotificationAsync(Func{ReceivedNotification, bool}?, CancellationToken)"/>, waiting at most
+    /// <paramref name="timeout"/> (<see cref="Timeout.InfiniteTimeSpan"/>: until cancelled).</summary>
+    public Task<ReceivedNotification> WaitForNotificationAsync(Func<ReceivedNotification, bool>? filter, TimeSpan timeout,
+        CancellationToken cancellationToken = default) =>
+        WithTimeoutAsync(ct => _messages.WaitForNotificationAsync(filter ?? (static _ => true), ct), timeout,
+            "No notification" + (filter is null ? "" : " matching the filter") + " arrived within {0}. Is the device connected, and is the notification held " +
+            "(quiet hours, a deferral) or meant for another device? GET /v1/notifications/{{id}} shows its status and trace.", cancellationToken);
 
     /// <summary>Completes with the clear for <paramref name="notificationId"/>, whether it already arrived or
     /// arrives later.</summary>
+    /// <exception cref="TimeoutException">It did not arrive within <see cref="NotifyDeviceClientOptions.WaitTimeout"/> (30 s).</exception>
     public Task<ClearMessage> WaitForClearAsync(string notificationId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(notificationId);
-        return _messages.WaitForClearAsync(notificationId, cancellationToken);
+        return WithTimeoutAsync(ct => _messages.WaitForClearAsync(notificationId, ct), _options.WaitTimeout,
+            $"No clear for {notificationId} arrived within {{0}}.", cancellationToken);
+    }
+
+    private async Task<T> WithTimeoutAsync<T>(Func<CancellationToken, Task<T>> wait, TimeSpan timeout, string message, CancellationToken cancellationToken)
+    {
+        if (timeout == Timeout.InfiniteTimeSpan) return await wait(cancellationToken);
+        using var deadline = new CancellationTokenSource(timeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+        try
+        {
+            return await wait(linked.Token);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException(string.Format(System.Globalization.CultureInfo.InvariantCulture, message, timeout));
+        }
     }
 
     /// <summary>Disconnects (see <see cref="DisconnectAsync"/>), completes the channels, fails pending waits with

@@ -33,6 +33,12 @@ public sealed class NotifyDeviceClientOptions
     /// handshake before dropping the socket. Default 5 s.</summary>
     public TimeSpan CloseTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>How long <see cref="NotifyDeviceClient.WaitForNotificationAsync"/> and
+    /// <see cref="NotifyDeviceClient.WaitForClearAsync"/> wait before they throw a <see cref="TimeoutException"/> (unless a
+    /// call gives its own). Default 30 s: a notification held by quiet hours or a follow-up minutes away never arrives in
+    /// time, and a program should say so rather than hang.</summary>
+    public TimeSpan WaitTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>False (default): <see cref="NotifyDeviceClient.ConnectAsync"/> makes one attempt and throws if it
     /// fails, so the app learns at once that the server is unreachable. True: it retries like a reconnection
     /// until it connects, the token is refused, or it is cancelled.</summary>
@@ -74,6 +80,8 @@ public sealed class NotifyDeviceClientOptions
         Positive(ReconnectMaxDelay, nameof(ReconnectMaxDelay));
         Positive(ConnectTimeout, nameof(ConnectTimeout));
         Positive(CloseTimeout, nameof(CloseTimeout));
+        if (WaitTimeout <= TimeSpan.Zero && WaitTimeout != Timeout.InfiniteTimeSpan)
+            throw new ArgumentOutOfRangeException(nameof(WaitTimeout), WaitTimeout, $"{nameof(WaitTimeout)} must be greater than zero (or Timeout.InfiniteTimeSpan).");
         if (HeartbeatTimeout <= HeartbeatInterval)
             throw new ArgumentOutOfRangeException(nameof(HeartbeatTimeout), HeartbeatTimeout,
                 $"HeartbeatTimeout must exceed HeartbeatInterval ({HeartbeatInterval}), or every pause between pings would count as a dead connection.");

@@ -1,6 +1,7 @@
 using NodaTime;
 using Notify.Engine.Model;
 using Notify.Engine.QuietHours;
+using Notify.Engine.Notifications.Handlers;
 using Notify.Engine.Storage;
 using Notify.Server.Auth;
 using Notify.Server.Problems;
@@ -33,7 +34,8 @@ public static class UserSettingsApi
     public sealed record PreferencesRequest(Dictionary<string, CategoryPreferenceRequest>? Categories);
 
 
-    private static async Task<IResult> PutQuietHoursAsync(string userId, QuietHoursDocument request, HttpContext context, INotifyStore store, TimeProvider time)
+    private static async Task<IResult> PutQuietHoursAsync(string userId, QuietHoursDocument request, HttpContext context, INotifyStore store, TimeProvider time,
+        HoldHandler holds)
     {
         var (user, problem) = await UsersApi.FindVisibleAsync(userId, context, store);
         if (user is null) return problem!;
@@ -41,6 +43,8 @@ public static class UserSettingsApi
         if (settings is null)
             return Problem.Of(400, "invalid-quiet-hours", errors[0].Message, errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray()));
         await store.SetQuietHoursAsync(user.AppId, user.Id, settings, context.RequestAborted);
+        // What the old quiet hours (or snooze) held is decided again: released now if they no longer hold it.
+        await holds.QuietHoursChangedAsync(user.AppId, user.Id, context.RequestAborted);
         return TypedResults.Json(View(user with { QuietHours = settings }, time), ServerJson.Strict);
     }
 

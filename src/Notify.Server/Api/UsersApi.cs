@@ -2,6 +2,7 @@ using System.Net.Mail;
 using NodaTime;
 using Notify.Engine.Devices;
 using Notify.Engine.Model;
+using Notify.Engine.Notifications.Handlers;
 using Notify.Engine.Storage;
 using Notify.Server.Auth;
 using Notify.Server.Problems;
@@ -38,7 +39,7 @@ public static class UsersApi
             : null;
 
     private static async Task<IResult> PutAsync(string userId, UserRequest request, HttpContext context, INotifyStore store,
-        DeviceStateTracker tracker, TimeProvider time)
+        DeviceStateTracker tracker, TimeProvider time, HoldHandler holds)
     {
         if (!context.TryGetAppScope(out var appId, out var scopeProblem)) return scopeProblem!;
         if (ValidateId(userId, "user") is { } idProblem) return idProblem;
@@ -54,6 +55,8 @@ public static class UsersApi
         var existing = await store.GetUserAsync(appId, userId, context.RequestAborted);
         var user = new User(appId, userId, request.Email, request.TimeZone, request.Locale, existing?.CreatedAt ?? now, now);
         await store.UpsertUserAsync(user, context.RequestAborted);
+        // Quiet hours are in the user's time zone: a new zone may end (or move) what they hold.
+        if (existing is not null && existing.TimeZone != user.TimeZone) await holds.QuietHoursChangedAsync(appId, userId, context.RequestAborted);
         var view = await ViewAsync(user, store, tracker, context.RequestAborted);
         return existing is null ? TypedResults.Json(view, ServerJson.Strict, statusCode: 201) : TypedResults.Json(view, ServerJson.Strict);
     }

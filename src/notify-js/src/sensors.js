@@ -29,7 +29,15 @@ export function createSensors(env, report, options = {}) {
     if (document.visibilityState === 'hidden') return 'away';
     return focused && Date.now() - lastInput < idleAfter ? 'active' : 'idle';
   };
-  const sendPresence = () => report({ presence: presence(), foreground: document.visibilityState !== 'hidden' });
+  // While the user keeps using the device, "active" is reported again every activeEvery ms (default a minute): the
+  // server counts an "active" not refreshed for a few minutes (Delivery:PresenceStaleAfter) as idle.
+  const activeEvery = options.activeEvery ?? 60_000;
+  let lastActiveReport = 0;
+  const sendPresence = () => {
+    const now = presence();
+    if (now === 'active') lastActiveReport = Date.now();
+    report({ presence: now, foreground: document.visibilityState !== 'hidden' });
+  };
   const armIdle = () => {
     clearTimeout(idleTimer);
     idleTimer = setTimeout(sendPresence, idleAfter + 50);
@@ -42,7 +50,7 @@ export function createSensors(env, report, options = {}) {
     listen(env, type, () => {
       const wasIdle = presence() !== 'active';
       lastInput = Date.now();
-      if (wasIdle) sendPresence();
+      if (wasIdle || Date.now() - lastActiveReport >= activeEvery) sendPresence();
       armIdle();
     });
   }

@@ -78,3 +78,20 @@ test('createSensors_NoDocument_WatchesNothing', () => {
   assert.deepEqual(reports, []);
   assert.equal(sensors.presence(), undefined);
 });
+
+test('createSensors_KeepsBeingUsed_ReportsActiveAgainEveryActiveEvery', () => {
+  const env = fakePage();
+  const quick = [];
+  const sensorsQuick = createSensors(env, (s) => quick.push(s)); // default: again after a minute, so not for two quick inputs
+  env.dispatchEvent(new Event('keydown'));
+  env.dispatchEvent(new Event('keydown'));
+  sensorsQuick.stop();
+  assert.deepEqual(quick.map((r) => r.presence), ['active']);
+
+  const every = [];
+  const sensorsEvery = createSensors(env, (s) => every.push(s), { activeEvery: 0 }); // every input counts as "a minute later"
+  env.dispatchEvent(new Event('keydown'));
+  env.dispatchEvent(new Event('pointermove'));
+  sensorsEvery.stop();
+  assert.deepEqual(every.map((r) => r.presence), ['active', 'active', 'active']);
+});
