@@ -321,7 +321,8 @@ public class DecisionRuleConstructsTests
         Assert.Equal(HoldKind.Device, hold.Kind);
         Assert.Equal(0, hold.Step);
         Assert.Null(hold.Until);
-        Assert.Equal("step 1 (to best via push): deferred until charging: none of 2 eligible device(s) is ready yet", hold.Reason);
+        Assert.Equal($"step 1 (to best via push): deferred until charging: none of 2 eligible device(s) is ready yet; step 2 at {Now.AddHours(1):O} if none is by then", hold.Reason);
+        Assert.Equal(Now.AddHours(1), hold.GiveUpAt); // the step's wait bounds the hold; then the rule moves on
         Assert.False(decision.Found);
         Assert.Empty(decision.Targets);
     }
