@@ -21,7 +21,7 @@ namespace Notify.Client.Devices;
 /// <para>Messages are offered three ways, use whichever fits: events (raised on the receive loop, in order;
 /// keep handlers short, and an exception a handler throws is logged, not fatal), the
 /// <see cref="Notifications"/> and <see cref="Clears"/> channels, and the awaitable
-/// <see cref="WaitForNotificationAsync"/> and <see cref="WaitForClearAsync"/>, which also see messages that
+/// <see cref="WaitForNotificationAsync(Func{ReceivedNotification, bool}?, CancellationToken)"/> and <see cref="WaitForClearAsync"/>, which also see messages that
 /// arrived before the call, so tests need neither sleeps nor races.</para>
 /// <para>All time (heartbeat, timeouts, backoff) comes from the injected <see cref="TimeProvider"/>.</para>
 /// </remarks>

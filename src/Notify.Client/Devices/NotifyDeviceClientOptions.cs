@@ -33,7 +33,7 @@ public sealed class NotifyDeviceClientOptions
     /// handshake before dropping the socket. Default 5 s.</summary>
     public TimeSpan CloseTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>How long <see cref="NotifyDeviceClient.WaitForNotificationAsync"/> and
+    /// <summary>How long <see cref="NotifyDeviceClient.WaitForNotificationAsync(Func{ReceivedNotification, bool}?, CancellationToken)"/> and
     /// <see cref="NotifyDeviceClient.WaitForClearAsync"/> wait before they throw a <see cref="TimeoutException"/> (unless a
     /// call gives its own). Default 30 s: a notification held by quiet hours or a follow-up minutes away never arrives in
     /// time, and a program should say so rather than hang.</summary>
@@ -45,7 +45,7 @@ public sealed class NotifyDeviceClientOptions
     public bool RetryInitialConnect { get; set; }
 
     /// <summary>How many notification ids (and cleared ids) are remembered to raise each only once, and to
-    /// answer <see cref="NotifyDeviceClient.WaitForNotificationAsync"/> for messages already arrived. Default 1024.</summary>
+    /// answer <see cref="NotifyDeviceClient.WaitForNotificationAsync(Func{ReceivedNotification, bool}?, CancellationToken)"/> for messages already arrived. Default 1024.</summary>
     public int DeduplicationCapacity { get; set; } = 1024;
 
     /// <summary>How many messages <see cref="NotifyDeviceClient.Notifications"/> and
