@@ -28,8 +28,15 @@ internal static partial class StoreRetry
     public static readonly TimeSpan Pause = TimeSpan.FromSeconds(5);
 
     /// <returns>False when stopped before the work succeeded.</returns>
-    public static async Task<bool> UntilAvailableAsync(Func<CancellationToken, Task> work, string what, TimeProvider time, ILogger logger, CancellationToken ct)
+    /// <param name="pauseFirst">The caller's own attempt just failed: pause before the first one.</param>
+    public static async Task<bool> UntilAvailableAsync(Func<CancellationToken, Task> work, string what, TimeProvider time, ILogger logger, CancellationToken ct,
+        bool pauseFirst = false)
     {
+        if (pauseFirst)
+        {
+            try { await Task.Delay(Pause, time, ct); }
+            catch (OperationCanceledException) { return false; }
+        }
         while (true)
         {
             try

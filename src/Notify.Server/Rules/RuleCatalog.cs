@@ -223,7 +223,7 @@ public sealed class RuleCatalog(RuleSet rules, INotifyStore store, IOptions<Rule
             }
         }
         if (_unsaved.Count > 0 && _savingUnsaved.IsCompleted)
-            _savingUnsaved = Notify.Server.Hosting.StoreRetry.UntilAvailableAsync(SaveUnsavedAsync, "saving rule versions", time, logger, _stopping.Token);
+            _savingUnsaved = Notify.Server.Hosting.StoreRetry.UntilAvailableAsync(SaveUnsavedAsync, "saving rule versions", time, logger, _stopping.Token, pauseFirst: true);
         if (hadDefault && !rules.Rules.ContainsKey(RuleSet.DefaultRuleName)) RuleLog.NoDefault(logger, RuleSet.DefaultRuleName);
     }
 
