@@ -183,7 +183,7 @@ internal sealed partial class ShellExamples
             var key = m.Groups[1].Value;
             var value = m.Groups[2].Value;
             if (value.Length == 0) { yield return $"\"{key}\":"; continue; }
-            var variable = value.Contains('…') || value.Contains('<') || IdPattern().IsMatch(value);
+            var variable = value.Contains('…') || value.Contains('<') || IdPattern().IsMatch(value) || RunToRunPattern().IsMatch(value);
             yield return variable ? $"\"{key}\":" : $"\"{key}\":{value}";
         }
     }
@@ -209,6 +209,10 @@ internal sealed partial class ShellExamples
     /// <summary>"key": then a plain value (captured) or anything else (an object or list: empty capture).</summary>
     [GeneratedRegex("\"([A-Za-z_][A-Za-z0-9_]*)\":(\"[^\"]*\"|true|false|-?\\d+(?:\\.\\d+)?|\\[\\])?")]
     private static partial Regex FieldPattern();
+
+    /// <summary>An instant, or a rule version (a hash of its source): they change from run to run or with the rule.</summary>
+    [GeneratedRegex(@"^""(\d{4}-\d\d-\d\dT[^""]*|[0-9a-f]{12})""$")]
+    private static partial Regex RunToRunPattern();
 
     [GeneratedRegex(@"(ntf|dev|dlv|ndt)_")]
     private static partial Regex IdPattern();
