@@ -41,7 +41,8 @@ public sealed class MlResponseModel : IResponseModel, IDisposable
         var ml = new MLContext();
         using var stream = File.OpenRead(path);
         var model = ml.Model.Load(stream, out _);
-        return new MlResponseModel(model, $"{Path.GetFileName(path)} ({File.GetLastWriteTimeUtc(path):yyyy-MM-dd HH:mm}Z)");
+        var trained = ModelCard.TrainedAt(path) is { } t ? $"trained {t.At:yyyy-MM-dd HH:mm}Z, from the {t.From}" : "training date unknown";
+        return new MlResponseModel(model, $"{Path.GetFileName(path)} ({trained})");
     }
 
     public double Score(in ResponseFeatures features) => _trees?.Score(features) ?? ScoreWithEngine(features);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.IO.Compression;
 using System.Text;
 
 namespace Notify.Learning;
@@ -62,6 +63,46 @@ public static class ModelCard
         L();
         L("The server reloads `models/response.zip` when the file changes; deleting it returns to the heuristic ranking.");
         return s.ToString();
+    }
+
+    /// <summary>
+    /// When the model at <paramref name="modelPath"/> was trained: the card's "## Trained" line beside it
+    /// (<c>response.md</c>), else the newest entry time inside the zip (ML.NET stamps them as it saves), else null. Never the
+    /// file's own timestamp: a checkout, copy or download sets that to the day the file arrived.
+    /// </summary>
+    /// <returns>The time and where it was read ("model card" or "zip entries").</returns>
+    public static (DateTimeOffset At, string From)? TrainedAt(string modelPath)
+    {
+        var card = Path.ChangeExtension(modelPath, ".md");
+        if (File.Exists(card) && ReadTrained(File.ReadAllLines(card)) is { } fromCard) return (fromCard, "model card");
+        try
+        {
+            using var zip = ZipFile.OpenRead(modelPath);
+            if (zip.Entries.Count == 0) return null;
+            // Zip times carry no zone; the trainer runs in UTC (as the card's time is written), so they are read as UTC.
+            var newest = zip.Entries.Max(e => e.LastWriteTime.DateTime);
+            return (new DateTimeOffset(DateTime.SpecifyKind(newest, DateTimeKind.Utc)), "zip entries");
+        }
+        catch (InvalidDataException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The instant under the card's "## Trained" heading, as <see cref="Write"/> puts it ("2026-11-27 18:51Z").</summary>
+    internal static DateTimeOffset? ReadTrained(IReadOnlyList<string> lines)
+    {
+        for (var i = 0; i < lines.Count; i++)
+        {
+            if (lines[i].Trim() != "## Trained") continue;
+            for (var j = i + 1; j < lines.Count && !lines[j].StartsWith('#'); j++)
+            {
+                if (DateTimeOffset.TryParseExact(lines[j].Trim(), "yyyy-MM-dd HH:mm'Z'", CultureInfo.InvariantCulture,
+                        DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var at))
+                    return at;
+            }
+        }
+        return null;
     }
 
     private static string F(double v, int digits) => double.IsNaN(v) ? "n/a" : v.ToString("F" + digits, CultureInfo.InvariantCulture);

@@ -35,6 +35,7 @@ builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = builder.Conf
 
 // Publish .NET meters (Notify's, ASP.NET Core's) at /metrics for the life of the process.
 _ = Program.Meters;
+_ = Program.DefaultMeters;
 
 var app = builder.Build();
 
@@ -73,4 +74,22 @@ public partial class Program
     {
         InstrumentFilterPredicate = instrument => instrument.Meter.Name == Notify.Engine.Notifications.NotifyMetrics.MeterName,
     });
+
+    /// <summary>
+    /// prometheus-net's default meter adapter (it publishes every .NET meter: System.Runtime's and the like), without the
+    /// runtime's private diagnostics meters: MsQuic's (<c>Private.InternalDiagnostics.System.Net.Quic.MsQuic</c>) alone
+    /// added 32 series no operator can act on.
+    /// </summary>
+    internal static readonly bool DefaultMeters = ConfigureDefaultMeters();
+
+    private static bool ConfigureDefaultMeters()
+    {
+        Metrics.ConfigureMeterAdapter(options =>
+        {
+            var standard = options.InstrumentFilterPredicate;
+            options.InstrumentFilterPredicate = instrument =>
+                !instrument.Meter.Name.StartsWith("Private.InternalDiagnostics.", StringComparison.Ordinal) && standard(instrument);
+        });
+        return true;
+    }
 }

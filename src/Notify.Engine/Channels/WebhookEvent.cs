@@ -38,12 +38,16 @@ public sealed record PendingSend(string NotificationId, string DeliveryId);
 /// <summary>The JSON body an app's webhook receives (documented in docs/channels.md).</summary>
 public static class WebhookPayload
 {
+    /// <summary>In the API's JSON: instants to the millisecond as the API writes them ("2026-11-27T09:00:00.012+00:00",
+    /// not seven decimals), and no "+" escaped as "\u002B".</summary>
     public static string Serialize(WebhookEvent e) => new JsonObject
     {
         ["id"] = e.Id,
         ["type"] = e.Type,
-        ["createdAt"] = e.CreatedAt.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+        ["createdAt"] = JsonValue.Create(ToMilliseconds(e.CreatedAt)),
         ["appId"] = e.AppId,
         ["data"] = e.Data.DeepClone(),
-    }.ToJsonString();
+    }.ToJsonString(Notifications.EngineJson.Options);
+
+    private static DateTimeOffset ToMilliseconds(DateTimeOffset at) => new(at.Ticks - at.Ticks % TimeSpan.TicksPerMillisecond, at.Offset);
 }

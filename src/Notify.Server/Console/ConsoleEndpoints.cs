@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.StaticFiles;
 using Microsoft.Extensions.FileProviders;
 using Notify.Server.Api;
 
@@ -30,11 +31,14 @@ public static class ConsoleEndpoints
             return Task.CompletedTask;
         });
         var files = new PhysicalFileProvider(AssetsDirectory);
+        // docs/rules.md rides along for the rule editor's help link: shown as text, not downloaded.
+        var types = new FileExtensionContentTypeProvider { Mappings = { [".md"] = "text/plain; charset=utf-8" } };
         app.UseDefaultFiles(new DefaultFilesOptions { RequestPath = "/console", FileProvider = files });
         app.UseStaticFiles(new StaticFileOptions
         {
             RequestPath = "/console",
             FileProvider = files,
+            ContentTypeProvider = types,
             // The pages are small and change with the server; revalidating each load keeps an upgrade from mixing versions.
             OnPrepareResponse = c => c.Context.Response.Headers.CacheControl = "no-cache",
         });

@@ -39,7 +39,7 @@ export interface NotifyDeviceOptions {
   /** The device token (`ndt_…`) from `POST /v1/users/{id}/devices`. */
   token: string;
   deviceId?: string;
-  /** `auto` (default): WebSocket, and SSE after two WebSockets in a row fail before hello. */
+  /** `auto` (default): WebSocket, and SSE after two WebSockets in a row fail before hello, or at once when there is no WebSocket (no built-in one and no `ws` package). The `transport` event says which and why. */
   transport?: 'auto' | Transport;
   /** WebSocket ping interval in ms (default 25,000; the server closes after 75 s of silence). */
   pingInterval?: number;
@@ -57,10 +57,14 @@ export interface NotifyDeviceOptions {
   env?: any;
   WebSocket?: any;
   fetch?: typeof fetch;
+  /** Where the one warning about falling back to SSE goes (default `console`). */
+  logger?: { warn(message: string): void };
 }
 
 export interface NotifyDeviceEvents {
   hello: { deviceId: string; serverTime: string; transport: Transport };
+  /** Before the first hello, and whenever the transport in use changes: which one, and why (e.g. the `ws` package is missing). */
+  transport: { transport: Transport; reason: string };
   notification: { notification: DeviceNotification; repeat: number };
   clear: { notificationId: string; reason: ClearReason; notification: DeviceNotification };
   disconnect: { error: Error | null; retryIn: number };
@@ -90,6 +94,9 @@ export class NotifyDevice {
   /** The next event of this type. */
   next<K extends keyof NotifyDeviceEvents>(type: K): Promise<NotifyDeviceEvents[K]>;
 }
+
+/** `transport: 'websocket'` was asked for, and this runtime has no WebSocket (install the `ws` package). */
+export class NotifyTransportError extends Error {}
 
 export class NotifyAuthError extends Error {
   readonly status: number;

@@ -27,6 +27,14 @@ export class NotifyAuthError extends Error {
   }
 }
 
+/** Error raised when transport: 'websocket' is asked for and no WebSocket implementation is available. */
+export class NotifyTransportError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = 'NotifyTransportError';
+  }
+}
+
 export class NotifyDevice {
   /** @param {import('./index.js').NotifyDeviceOptions} options */
   constructor(options) {
@@ -114,20 +122,43 @@ export class NotifyDevice {
   _useWebSocket() {
     if (this.options.transport === 'sse') return false;
     if (this.options.transport === 'websocket') return true;
+    if (this._noWebSocket) return false; // no implementation: trying again cannot help
     return this._wsFailures < 2; // two WebSockets in a row that never said hello: a proxy eats them, use SSE
+  }
+
+  /** Why the next connection uses the transport it does (the 'transport' event carries it). */
+  _whyTransport(useWebSocket) {
+    if (useWebSocket) return this.options.transport === 'websocket' ? "transport: 'websocket' was asked for" : 'WebSocket is available';
+    if (this.options.transport === 'sse') return "transport: 'sse' was asked for";
+    if (this._noWebSocket) return this._noWebSocket;
+    return 'two WebSockets in a row closed before the server said hello (a proxy may be blocking them)';
   }
 
   _open() {
     if (this.status === 'closed') return;
-    const connection = this._useWebSocket() ? this._openWebSocket() : this._openEventStream();
+    const useWebSocket = this._useWebSocket();
+    this._transportReason = this._whyTransport(useWebSocket);
+    const connection = useWebSocket ? this._openWebSocket() : this._openEventStream();
     connection.catch((error) => this._lost(error));
+  }
+
+  /** The WebSocket class to use: the option, the runtime's own, else the 'ws' package (Node before 22). */
+  async _webSocketClass() {
+    const Native = this.options.WebSocket ?? globalThis.WebSocket;
+    if (Native) return { Native };
+    try {
+      return { NodeWebSocket: (await import('ws')).default };
+    } catch (error) {
+      return { missing: `this runtime has no WebSocket and the 'ws' package did not load (${error.code ?? error.message}): `
+        + 'install the SDK with its dependencies (npm install ./src/notify-js, or the tarball from npm pack)' };
+    }
   }
 
   /** The connection ended or failed: try again after a backoff with jitter, unless the token is refused. */
   _lost(error, helloSeen) {
     if (this.status === 'closed') return;
     this._teardown = null;
-    if (error instanceof NotifyAuthError) {
+    if (error instanceof NotifyAuthError || error instanceof NotifyTransportError) {
       this._emit('error', { error, fatal: true });
       this.close();
       return;
@@ -148,13 +179,19 @@ export class NotifyDevice {
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
     let socket;
     let settled = false;
-    const Native = this.options.WebSocket ?? globalThis.WebSocket;
+    const { Native, NodeWebSocket, missing } = await this._webSocketClass();
+    if (missing) {
+      if (this.options.transport === 'websocket') throw new NotifyTransportError(missing);
+      // Straight to SSE, not after two failed attempts and their backoff.
+      this._noWebSocket = missing;
+      this._transportReason = missing;
+      return this._openEventStream();
+    }
     if (Native) {
       // Browsers cannot set headers on a WebSocket; the server accepts the token in the query here only.
       url.searchParams.set('access_token', this.options.token);
       socket = new Native(url);
     } else {
-      const { default: NodeWebSocket } = await import('ws');
       socket = new NodeWebSocket(url, { headers: { Authorization: `Bearer ${this.options.token}` } });
       // Node can see why an upgrade was refused (a browser cannot): a refused token is final.
       socket.on('unexpected-response', (req, res) => {
@@ -224,6 +261,7 @@ export class NotifyDevice {
         this.status = 'open';
         this._attempt = 0;
         this._wsFailures = 0;
+        this._announceTransport();
         this._emit('hello', { deviceId: message.deviceId, serverTime: message.serverTime, transport: this.transport });
         this._flushState(true);
         break;
@@ -248,6 +286,18 @@ export class NotifyDevice {
         break;
       default:
         break; // pong, and message types this version does not know
+    }
+  }
+
+  /** Emits 'transport' when the transport in use changes, and warns once when it is SSE though WebSocket was wanted. */
+  _announceTransport() {
+    if (this._announced === this.transport) return;
+    this._announced = this.transport;
+    const reason = this._transportReason;
+    this._emit('transport', { transport: this.transport, reason });
+    if (this.transport === 'sse' && this.options.transport !== 'sse' && !this._warned) {
+      this._warned = true;
+      (this.options.logger ?? console).warn(`Notify: using Server-Sent Events, not WebSocket: ${reason}.`);
     }
   }
 

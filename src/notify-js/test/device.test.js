@@ -1,6 +1,10 @@
 // The SDK against the real server: both transports, acks, state, resume after a drop, refused tokens.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { NotifyDevice, NotifyAuthError } from '../src/index.js';
 import { readEvents } from '../src/sse.js';
 import { startServer, skipReason } from '../support/server.js';
@@ -112,13 +116,60 @@ describe('NotifyDevice against the real server', { skip, timeout: 120_000 }, () 
       constructor() { setTimeout(() => this.onclose?.({ code: 1006, reason: '' }), 0); }
       close() {}
     }
-    const device = open({ token, WebSocket: Refused, backoff: { initial: 5, max: 10 } });
+    const warnings = [];
+    const device = open({ token, WebSocket: Refused, backoff: { initial: 5, max: 10 }, logger: { warn: (m) => warnings.push(m) } });
 
     const hello = device.next('hello');
+    const chosen = device.next('transport');
     await device.connect();
 
     assert.equal((await hello).transport, 'sse');
+    assert.equal((await chosen).transport, 'sse');
+    assert.match((await chosen).reason, /two WebSockets in a row closed before the server said hello/);
+    assert.equal(warnings.length, 1);
   });
+
+  test('connect_WebSocket_TransportEventSaysWebSocketAndNothingIsLogged', async () => {
+    const { token } = await server.device('fay');
+    const warnings = [];
+    const device = open({ token, logger: { warn: (m) => warnings.push(m) } });
+
+    const chosen = device.next('transport');
+    await device.connect();
+
+    assert.deepEqual(await chosen, { transport: 'websocket', reason: 'WebSocket is available' });
+    assert.deepEqual(warnings, []);
+  });
+
+  // The SDK's folder copied without node_modules, as when it is installed without its dependencies.
+  test('auto_WsPackageMissing_ServerSentEventsAtOnceWithTransportEventAndOneWarning',
+    { skip: globalThis.WebSocket ? 'this Node has a built-in WebSocket, so the ws package is never needed' : false }, async () => {
+      const bare = mkdtempSync(join(tmpdir(), 'notify-js-bare-'));
+      try {
+        cpSync(new URL('../src', import.meta.url), join(bare, 'src'), { recursive: true });
+        const { NotifyDevice: BareDevice } = await import(pathToFileURL(join(bare, 'src', 'index.js')).href);
+        const { token } = await server.device('gus');
+        const warnings = [];
+        const disconnects = [];
+        const device = new BareDevice({ baseUrl: server.baseUrl, token, sensors: false, logger: { warn: (m) => warnings.push(m) } });
+        devices.push(device);
+        device.on('disconnect', (e) => disconnects.push(e));
+
+        const chosen = device.next('transport');
+        await device.connect();
+
+        assert.equal(device.transport, 'sse');
+        const { transport, reason } = await chosen;
+        assert.equal(transport, 'sse');
+        assert.match(reason, /'ws' package did not load/);
+        assert.match(reason, /npm install \.\/src\/notify-js/);
+        assert.deepEqual(disconnects, [], 'no failed WebSocket attempts (and their backoff) before SSE');
+        assert.equal(warnings.length, 1);
+        assert.match(warnings[0], /^Notify: using Server-Sent Events, not WebSocket: /);
+      } finally {
+        rmSync(bare, { recursive: true, force: true });
+      }
+    });
 
   test('reconnect_ServerUnreachable_BacksOffWithJitterUpToTheMax', async () => {
     const device = new NotifyDevice({ baseUrl: 'http://127.0.0.1:9', token: 'ndt_x', sensors: false, transport: 'sse',

@@ -30,7 +30,7 @@ export async function simulatePage() {
   const priority = h('select', { id: 'sim-priority' }, ...['', 'low', 'normal', 'high', 'critical'].map((p) => h('option', { value: p }, p || "rule's default")));
   const title = h('input', { type: 'text', id: 'sim-title', value: 'Rui mentioned you' });
   const at = h('input', { type: 'datetime-local', id: 'sim-at', value: localInput(new Date()) });
-  const step = h('input', { type: 'number', id: 'sim-step', min: 1, value: 1, style: 'width: 5em' });
+  const step = h('input', { type: 'number', id: 'sim-step', min: 1, value: 1, class: 'narrow-number' });
   const result = h('div', { id: 'sim-result', 'aria-live': 'polite' });
 
   const form = h('form', { class: 'card', onsubmit: async (e) => {

@@ -34,6 +34,18 @@ export function inZone(iso, timeZone) {
   return new Intl.DateTimeFormat('en-GB', { timeZone, weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' }).format(new Date(iso));
 }
 
+/** An instant's time of day in a given IANA zone, with seconds, e.g. "22:00:05". */
+export function timeInZone(iso, timeZone) {
+  if (!iso) return '';
+  return new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }).format(new Date(iso));
+}
+
+/** An instant's date and time in a given IANA zone, e.g. "Fri 27 Nov, 22:00:05". */
+export function dateTimeInZone(iso, timeZone) {
+  if (!iso) return '';
+  return new Intl.DateTimeFormat('en-GB', { timeZone, weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }).format(new Date(iso));
+}
+
 export function errorBox(error) {
   return h('p', { class: 'error', role: 'alert' }, error.message);
 }

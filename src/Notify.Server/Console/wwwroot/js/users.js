@@ -1,6 +1,6 @@
 // Users: the list, and one user's page (live devices, quiet hours, preferences, recent notifications).
 import { api, withApp, stream, session } from './api.js';
-import { h, ago, inZone, toast, errorBox } from './ui.js';
+import { h, ago, inZone, dateTimeInZone, timeInZone, toast, errorBox } from './ui.js';
 import { traceTree } from './trace.js';
 
 const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
@@ -41,20 +41,23 @@ export async function usersPage() {
 }
 
 export async function userPage(appId, userId) {
-  const [user, quiet, prefs, recent] = await Promise.all([
+  const [user, quiet, prefs, recent, rules] = await Promise.all([
     api('GET', userPath(appId, userId)),
     api('GET', userPath(appId, userId, '/quiet-hours')),
     api('GET', userPath(appId, userId, '/preferences')),
     api('GET', userPath(appId, userId, '/notifications?limit=20')),
+    // The categories the rules serve, for the preferences' list (rules need an admin key; an app key offers recent ones).
+    session.role === 'admin' ? api('GET', '/v1/rules').catch(() => []) : Promise.resolve([]),
   ]);
+  const categories = [...new Set([...rules.flatMap((r) => r.categories), ...recent.notifications.map((n) => n.category)])].sort();
   const devices = devicesSection(appId, user);
   const node = h('section', {},
     h('h1', {}, `User ${user.id}`),
     h('p', { class: 'muted' }, [user.email, `time zone ${user.timeZone}`, user.locale, session.role === 'admin' ? `app ${appId}` : null].filter(Boolean).join(' · ')),
     devices.node,
     quietHoursSection(appId, user, quiet),
-    preferencesSection(appId, user, prefs),
-    notificationsSection(appId, user, recent));
+    preferencesSection(appId, user, prefs, categories),
+    notificationsSection(appId, user, recent, devices.names));
   return { node, leave: devices.leave };
 }
 
@@ -81,7 +84,10 @@ function devicesSection(appId, user) {
   connect();
   const ticker = setInterval(draw, 15_000); // keeps "… ago" current
   const node = h('div', { class: 'card' }, h('h2', {}, 'Devices ', live), list);
-  return { node, leave: () => { abort.abort(); clearInterval(ticker); } };
+  // Device names by id as they are now (a device deleted since keeps the name the page first saw).
+  const known = new Map(user.devices.map((d) => [d.id, d.name]));
+  const names = (id) => byId.get(id)?.name ?? known.get(id) ?? id;
+  return { node, names, leave: () => { abort.abort(); clearInterval(ticker); } };
 }
 
 function deviceCard(d) {
@@ -92,7 +98,10 @@ function deviceCard(d) {
     h('h3', {}, d.name ?? d.id, ' ', h('span', { class: `badge ${s.online ? 'ok' : ''}`, 'data-field': 'online' }, s.online ? 'online' : 'offline')),
     h('dl', {},
       h('dt', {}, 'Platform'), h('dd', {}, d.platform),
-      h('dt', {}, 'Presence'), h('dd', { 'data-field': 'presence' }, s.presence ?? 'unknown', s.foreground ? ' (foreground)' : ''),
+      // Offline, the last report is history, not the device's presence now.
+      h('dt', {}, 'Presence'), h('dd', { 'data-field': 'presence' }, s.online
+        ? [s.presence ?? 'unknown', s.foreground ? ' (foreground)' : '']
+        : h('span', { class: 'muted' }, 'offline', s.presence && s.presence !== 'unknown' ? ` (last reported ${s.presence})` : '')),
       h('dt', {}, 'Battery'), h('dd', { 'data-field': 'battery' }, battery),
       h('dt', {}, 'Network'), h('dd', { 'data-field': 'connectivity' }, connectivity),
       h('dt', {}, 'Last active'), h('dd', {}, ago(s.lastActiveAt)),
@@ -152,6 +161,17 @@ function quietHoursSection(appId, user, initial) {
       })),
       allow: allow.filter((b) => b.checked).map((b) => b.value),
     };
+    // The server stores identical windows as given; saying so here keeps a double click on "Add window" from being saved.
+    const seen = new Map();
+    let duplicate = false;
+    body.windows.forEach((w, i) => {
+      const key = JSON.stringify([[...w.days].sort(), w.from, w.to]);
+      if (seen.has(key)) {
+        duplicate = true;
+        windows.children[i].querySelector('fieldset').append(h('span', { class: 'field-error' }, `Window ${i + 1} is the same as window ${seen.get(key) + 1}: remove one.`));
+      } else seen.set(key, i);
+    });
+    if (duplicate) { errors.append(errorBox(new Error('Two windows are the same; nothing was saved.'))); return; }
     if (snooze.value === 'keep') { if (current.snoozeUntil) body.snoozeUntil = current.snoozeUntil; }
     else if (snooze.value !== 'none') body.snoozeUntil = new Date(Date.now() + Number(snooze.value) * 60_000).toISOString();
     try {
@@ -182,11 +202,14 @@ function quietHoursSection(appId, user, initial) {
 
 // ---- preferences ----
 
-function preferencesSection(appId, user, initial) {
+function preferencesSection(appId, user, initial, categories) {
   const body = h('tbody');
   const errors = h('div', { role: 'alert' });
+  // Offered, not imposed: an app may send categories no rule names (the default rule serves them).
+  const offered = h('datalist', { id: 'categories' }, h('option', { value: '*' }, 'every other category'),
+    ...categories.map((c) => h('option', { value: c })));
   const addRow = (category = '', p = {}) => {
-    const name = h('input', { type: 'text', value: category, 'aria-label': 'Category', placeholder: 'category or *', size: 14 });
+    const name = h('input', { type: 'text', value: category, 'aria-label': 'Category', placeholder: 'category or *', size: 14, list: 'categories' });
     const row = h('tr', {},
       h('td', {}, name),
       h('td', {}, h('input', { type: 'checkbox', name: 'muted', checked: p.muted === true, 'aria-label': 'Muted' })),
@@ -222,12 +245,13 @@ function preferencesSection(appId, user, initial) {
   h('p', {}, h('button', { type: 'button', class: 'secondary', onclick: () => addRow() }, 'Add category')),
   errors, h('button', { type: 'submit' }, 'Save preferences'));
   return h('div', { class: 'card' }, h('h2', {}, 'Preferences'),
-    h('p', { class: 'muted small' }, 'A category not listed uses "*" if present; a channel left on is allowed.'), form);
+    h('p', { class: 'muted small' }, 'A category not listed uses "*" if present; a channel left on is allowed.'
+      + (categories.length ? ` Categories the rules serve: ${categories.join(', ')}.` : '')), offered, form);
 }
 
 // ---- recent notifications ----
 
-function notificationsSection(appId, user, recent) {
+function notificationsSection(appId, user, recent, names) {
   const statusClass = (s) => ['seen', 'opened', 'delivered'].includes(s) ? 'ok' : ['failed', 'expired'].includes(s) ? 'bad' : ['held', 'scheduled'].includes(s) ? 'warn' : '';
   const items = recent.notifications.map((n) => {
     const detail = h('div', {});
@@ -235,7 +259,7 @@ function notificationsSection(appId, user, recent) {
       if (!box.open || detail.childElementCount) return;
       try {
         const full = await api('GET', `/v1/notifications/${encodeURIComponent(n.id)}`);
-        detail.append(timeline(full));
+        detail.append(timeline(full, user.timeZone, names));
       } catch (error) { detail.append(errorBox(error)); }
     } },
     h('summary', {}, h('span', { class: `badge ${statusClass(n.status)}` }, n.status), ' ', n.title ?? n.category,
@@ -247,18 +271,21 @@ function notificationsSection(appId, user, recent) {
     items.length ? h('ul', { class: 'plain', id: 'notifications' }, items) : h('p', { class: 'muted' }, 'None yet.'));
 }
 
-function timeline(n) {
+// Times are in the user's zone, as quiet hours are, so "held until 07:00" and the 07:00 delivery line up.
+function timeline(n, timeZone, names) {
+  const at = (iso) => timeInZone(iso, timeZone);
   return h('div', {},
-    h('p', { class: 'small' }, `Rule ${n.ruleName} (version ${n.ruleVersion}) · expires ${new Date(n.expiresAt).toLocaleString()}`,
-      n.acknowledgedAt ? ` · acknowledged ${new Date(n.acknowledgedAt).toLocaleString()} by ${n.acknowledgedBy}` : ''),
+    h('p', { class: 'small' }, `Rule ${n.ruleName} (version ${n.ruleVersion}) · expires ${dateTimeInZone(n.expiresAt, timeZone)}`,
+      n.acknowledgedAt ? ` · acknowledged ${dateTimeInZone(n.acknowledgedAt, timeZone)} on ${names(n.acknowledgedBy)}` : ''),
+    h('p', { class: 'muted small', 'data-field': 'times-zone' }, `Times in ${timeZone} (the user's time zone).`),
     h('h3', { class: 'small' }, 'Deliveries'),
     n.deliveries.length ? h('div', { class: 'table-wrap' }, h('table', {},
       h('thead', {}, h('tr', {}, ...['Step', 'Device', 'Channel', 'Status', 'Sent', 'Why'].map((t) => h('th', {}, t)))),
-      h('tbody', {}, n.deliveries.map((d) => h('tr', {}, h('td', {}, d.step + 1), h('td', { class: 'small id' }, d.deviceId ?? (d.channel === 'email' ? 'the user (email)' : '')),
-        h('td', {}, d.channel), h('td', {}, d.status), h('td', {}, d.sentAt ? new Date(d.sentAt).toLocaleTimeString() : ''), h('td', {}, d.reason ?? '')))))) : h('p', { class: 'muted' }, 'No deliveries.'),
+      h('tbody', {}, n.deliveries.map((d) => h('tr', {}, h('td', {}, d.step + 1), h('td', { 'data-field': 'device' }, d.deviceId ? h('span', { title: d.deviceId }, names(d.deviceId)) : (d.channel === 'email' ? 'the user (email)' : '')),
+        h('td', {}, d.channel), h('td', {}, d.status), h('td', {}, d.sentAt ? at(d.sentAt) : ''), h('td', {}, d.reason ?? '')))))) : h('p', { class: 'muted' }, 'No deliveries.'),
     ...(n.attempts?.length ? [h('h3', { class: 'small' }, 'Provider calls'), h('div', { class: 'table-wrap' }, h('table', {},
       h('thead', {}, h('tr', {}, ...['Time', 'Provider', 'Outcome', 'Status', 'Reason', 'ms'].map((t) => h('th', {}, t)))),
-      h('tbody', {}, n.attempts.map((a) => h('tr', {}, h('td', {}, new Date(a.at).toLocaleTimeString()), h('td', {}, a.provider),
+      h('tbody', {}, n.attempts.map((a) => h('tr', {}, h('td', {}, at(a.at)), h('td', {}, a.provider),
         h('td', {}, a.outcome), h('td', {}, a.status ?? ''), h('td', {}, a.reason ?? ''), h('td', {}, String(a.latencyMs)))))))] : []),
-    h('h3', { class: 'small' }, 'Decision trace'), traceTree(n.trace, { withTime: true, takenDevices: n.deliveries.filter((d) => d.deviceId && d.status !== 'dropped').map((d) => d.deviceId) }));
+    h('h3', { class: 'small' }, 'Decision trace'), traceTree(n.trace, { withTime: true, timeZone, takenDevices: n.deliveries.filter((d) => d.deviceId && d.status !== 'dropped').map((d) => d.deviceId) }));
 }
