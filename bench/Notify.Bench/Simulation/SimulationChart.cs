@@ -51,6 +51,7 @@ internal static class SimulationChart
         PolicyKind.SlackStyle => "Slack-\nstyle",
         PolicyKind.NotifyRules => "Notify\nrules",
         PolicyKind.NotifyModel => "Notify\n+ model",
+        PolicyKind.FanOutIgnoringQuietHours => "(Fan-out,\nno quiet h.)",
         _ => "Explore",
     };
 }
