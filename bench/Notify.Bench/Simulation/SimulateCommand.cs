@@ -14,9 +14,10 @@ internal static class SimulateCommand
 {
     public const string Usage = """
           simulate [--seed 42] [--users 800] [--days 14] [--events 10] [--model models/response.zip]
-                   [--skip-below 0.2|none] [--breakdown] [--chart docs/smart-delivery.png] [--markdown PATH]
-              replays one simulated population's events through fan-out, most-recent-device, Slack-style, Notify's
-              rules, and Notify's rules with the learned model (when the model file exists); prints the table
+                   [--breakdown [--against fan-out|most-recent|slack]] [--chart docs/smart-delivery.png] [--markdown PATH]
+              replays one simulated population's events through fan-out, most-recent-device, Slack-style (each held
+              through quiet hours), Notify's rules, Notify's rules with the learned model (when the model file exists)
+              and, for reference, fan-out ignoring quiet hours; prints the table and Notify's standing
           simulate --record data/sim-outcomes.db [--seed 7] [--users 800] [--days 14]
               runs Notify's rules with random tie-breaks on the population and records every delivery's outcome
               in that SQLite file (replaced), for: dotnet run --project src/Notify.Server -- train --store PATH
@@ -26,6 +27,9 @@ internal static class SimulateCommand
     {
         /// <summary>Print how Notify's policies made each event's first delivery.</summary>
         public bool Breakdown { get; init; }
+
+        /// <summary>The policy the breakdown compares every other with (fan-out by default).</summary>
+        public PolicyKind Against { get; init; } = PolicyKind.FanOut;
     }
 
     public static bool TryParse(string[] args, out Options options, out string? error)
@@ -47,6 +51,10 @@ internal static class SimulateCommand
                 case "--markdown" when value is not null: options = options with { MarkdownPath = value }; i++; break;
                 case "--record" when value is not null: options = options with { RecordPath = value }; i++; break;
                 case "--breakdown": options = options with { Breakdown = true }; break;
+                case "--against" when value is "fan-out" or "most-recent" or "slack":
+                    options = options with { Against = value switch { "most-recent" => PolicyKind.MostRecent, "slack" => PolicyKind.SlackStyle, _ => PolicyKind.FanOut } };
+                    i++;
+                    break;
                 default: error = $"simulate: '{args[i]}' is not an option here or lacks a valid value"; return false;
             }
         }
@@ -73,7 +81,7 @@ internal static class SimulateCommand
         policies.Add(PolicyKind.FanOutIgnoringQuietHours);
 
         var clock = Stopwatch.StartNew();
-        var breakdown = o.Breakdown ? new SimulationBreakdown() : null;
+        var breakdown = o.Breakdown ? new SimulationBreakdown(o.Against) : null;
         var results = Run(o, rules, policies, scoring, null, breakdown);
         if (breakdown is not null) Console.WriteLine(breakdown.Report(policies));
         Console.WriteLine($"simulated {o.Users} users x {o.Days} days, seed {o.Seed} (skipBelow as each rule says), in {clock.Elapsed.TotalSeconds:F0} s");
@@ -102,8 +110,8 @@ internal static class SimulateCommand
             var user = Population.Build(o.Seed, i, o.Days, o.EventsPerDay);
             perUser[i] = policies.Select(p => simulator.Run(user, p)).ToArray();
             if (breakdown is null) return;
-            var fanOut = policies.ToList().IndexOf(PolicyKind.FanOut) is var f and >= 0 ? perUser[i][f].Notes : null;
-            for (var k = 0; k < policies.Count; k++) breakdown.Add(policies[k], perUser[i][k].Notes!, fanOut);
+            var reference = policies.ToList().IndexOf(breakdown.Against) is var f and >= 0 ? perUser[i][f].Notes : null;
+            for (var k = 0; k < policies.Count; k++) breakdown.Add(policies[k], perUser[i][k].Notes!, reference);
             foreach (var t in perUser[i]) t.Notes = null;
         });
         return policies.Select((p, k) =>
@@ -163,12 +171,12 @@ internal static class SimulateCommand
     public static string Table(IReadOnlyList<(PolicyKind Policy, PolicyTally Tally)> results)
     {
         var s = new StringBuilder();
-        s.Append("| policy | interruptions per event | seen within 1 min | median time to seen | p90 time to seen | not seen within 1 h | quiet-hours violations per 100 events | deliveries to devices under 15% battery per 100 events |\n");
+        s.Append("| policy | interruptions per event | seen within 1 min | median time to seen | p90 time to seen | not seen within 1 h | quiet-hours violations per 100 events (sent in them + sent before, arriving in them) | deliveries to devices under 15% battery per 100 events |\n");
         s.Append("|---|---|---|---|---|---|---|---|\n");
         foreach (var (p, t) in results)
         {
             var m = Metrics.Of(t);
-            s.Append(CultureInfo.InvariantCulture, $"| {Name(p)} | {m.Interruptions:F2} | {m.WithinMinute:P1} | {Minutes(m.Median)} | {Minutes(m.P90)} | {m.Unseen1h:P1} | {m.QuietViolations:F1} | {100.0 * t.LowBattery / t.Events:F2} |\n");
+            s.Append(CultureInfo.InvariantCulture, $"| {Name(p)} | {m.Interruptions:F2} | {m.WithinMinute:P1} | {Minutes(m.Median)} | {Minutes(m.P90)} | {m.Unseen1h:P1} | {m.QuietViolations:F2} + {100.0 * t.QuietLateArrivals / t.Events:F2} | {100.0 * t.LowBattery / t.Events:F2} |\n");
         }
         s.Append(CultureInfo.InvariantCulture, $"\n{results[0].Tally.Events:N0} events per policy.\n");
         return s.ToString();
@@ -177,7 +185,7 @@ internal static class SimulateCommand
     /// <summary>One policy's headline figures.</summary>
     /// <param name="Interruptions">Per event.</param>
     /// <param name="WithinMinute">Share of events seen in the minute of the notify call.</param>
-    /// <param name="QuietViolations">Per 100 events.</param>
+    /// <param name="QuietViolations">Alerting deliveries sent inside the user's quiet hours, per 100 events.</param>
     public readonly record struct Metrics(double Interruptions, double WithinMinute, double Median, double P90, double Unseen1h, double QuietViolations)
     {
         public static Metrics Of(PolicyTally t)
@@ -189,7 +197,8 @@ internal static class SimulateCommand
     }
 
     /// <summary>The issue's bar: each Notify policy ahead of every baseline that respects quiet hours on seen-within-1-min
-    /// and on the p90 time to seen, at no more than 1.2 interruptions per event and with no quiet-hours violation. Prints
+    /// and on the p90 time to seen, at no more than 1.2 interruptions per event and with nothing alerting sent inside
+    /// quiet hours (<see cref="PolicyTally.QuietViolations"/>; late arrivals are reported in the table, not judged). Prints
     /// each Notify policy's standing against each of those baselines.</summary>
     public static string Verdict(IReadOnlyList<(PolicyKind Policy, PolicyTally Tally)> results)
     {
@@ -214,8 +223,8 @@ internal static class SimulateCommand
             var met = ahead && n.Interruptions <= 1.2 && n.QuietViolations == 0;
             allMet &= met;
             s.Append(CultureInfo.InvariantCulture,
-                $"\nbar for {Name(np)} (ahead of every baseline on both, <= 1.20 interruptions per event, 0 quiet-hours violations): " +
-                $"{(ahead ? "ahead" : "NOT ahead")}, interruptions {n.Interruptions:F2}, quiet-hours violations {n.QuietViolations:F2} per 100: {(met ? "MET" : "NOT MET")}\n\n");
+                $"\nbar for {Name(np)} (ahead of every baseline on both, <= 1.20 interruptions per event, nothing alerting sent in quiet hours): " +
+                $"{(ahead ? "ahead" : "NOT ahead")}, interruptions {n.Interruptions:F2}, alerting sends in quiet hours {n.QuietViolations:F2} per 100: {(met ? "MET" : "NOT MET")}\n\n");
         }
         s.Append(allMet ? "bar: MET for every Notify policy" : "bar: NOT MET");
         return s.ToString();

@@ -39,7 +39,12 @@ internal static class PolicyKinds
 internal sealed class PolicyTally
 {
     public int Events;
-    public long Deliveries, Interruptions, QuietViolations, LowBattery;
+    public long Deliveries, Interruptions, LowBattery;
+    /// <summary>Alerting deliveries sent while the user's quiet hours held them back (the policy's own choice).</summary>
+    public long QuietViolations;
+    /// <summary>Alerting deliveries sent outside quiet hours that reached their device only inside them (a phone switched
+    /// off or without a network until then, a desktop that connects then): the provider's late delivery, not a choice.</summary>
+    public long QuietLateArrivals;
     /// <summary>Minutes from the notify call until the user saw it; +∞ when never (before the TTL).</summary>
     public List<double> TimeToSeen { get; } = [];
     /// <summary>One note per event, in event order, when the simulator explains (<c>--breakdown</c>).</summary>
@@ -51,6 +56,7 @@ internal sealed class PolicyTally
         Deliveries += other.Deliveries;
         Interruptions += other.Interruptions;
         QuietViolations += other.QuietViolations;
+        QuietLateArrivals += other.QuietLateArrivals;
         LowBattery += other.LowBattery;
         TimeToSeen.AddRange(other.TimeToSeen);
     }
@@ -62,7 +68,8 @@ internal sealed class PolicyTally
 /// <param name="SeenAfter">Minutes from the notify call until seen; -1 when never.</param>
 /// <param name="Deliveries">Decisions that sent (1 = the first delivery only).</param>
 /// <param name="SeenOnDecision">Which of those decisions' deliveries was seen (1 = the first), 0 when never.</param>
-internal readonly record struct EventNote(string First, int Held, int SeenAfter, int Deliveries, int SeenOnDecision);
+/// <param name="Category">The event's category.</param>
+internal readonly record struct EventNote(string First, int Held, int SeenAfter, int Deliveries, int SeenOnDecision, string Category);
 
 /// <summary>
 /// Replays one user's events through one policy on the simulated timeline. Notify's policies run the real
@@ -176,7 +183,7 @@ internal sealed class Simulator(int seed, RuleSet rules, ResponseScoring? scorin
     /// <summary>One event under one policy: the deliveries made and when the user first noticed one.</summary>
     internal sealed class EventRun(Simulator sim, SimUser user, SimEvent ev, int limit)
     {
-        private readonly List<(SimDevice Device, Channel Channel, bool Silent, int DeliveredAt)> _sent = [];
+        private readonly List<(SimDevice Device, Channel Channel, bool Silent, int SentAt, int DeliveredAt)> _sent = [];
         private string? _first;
         private int _firstAt, _decisions, _seenOnDecision;
 
@@ -210,7 +217,7 @@ internal sealed class Simulator(int seed, RuleSet rules, ResponseScoring? scorin
                 if (channel == Channel.Push ? !s.PoweredOff && s.Connectivity != ConnectivityType.None : s.Online) { delivered = m; break; }
             }
             if (delivered < 0) return;
-            _sent.Add((d, channel, silent, delivered));
+            _sent.Add((d, channel, silent, minute, delivered));
             for (var m = delivered; m < Math.Min(Limit, Seen); m++)
             {
                 if (Hash.Uniform(sim.Seed, user.Index, Event.Index, d.Index, m) < Hazard(user, d, m, channel, silent, m == delivered))
@@ -229,17 +236,19 @@ internal sealed class Simulator(int seed, RuleSet rules, ResponseScoring? scorin
             tally.Events++;
             tally.TimeToSeen.Add(Seen < Limit ? Seen - Event.Minute + 0.5 : double.PositiveInfinity);
             tally.Notes?.Add(new EventNote(_first ?? "nothing sent", _first is null ? 0 : _firstAt - Event.Minute,
-                Seen < Limit ? Seen - Event.Minute : -1, _decisions, Seen < Limit ? _seenOnDecision : 0));
-            foreach (var (device, _, silent, at) in _sent)
+                Seen < Limit ? Seen - Event.Minute : -1, _decisions, Seen < Limit ? _seenOnDecision : 0, Event.Category));
+            bool Quiet(int m) => QuietHoursCalculator.At(user.User.QuietHours, user.Zone, Population.At(m)).IsQuiet
+                                 && !QuietHoursCalculator.Allows(user.User.QuietHours, priority);
+            foreach (var (device, _, silent, sentAt, at) in _sent)
             {
                 if (at > Seen) continue; // still pending when it was seen elsewhere: cleared, never shown
                 tally.Deliveries++;
                 if (device.States[at].LowBattery) tally.LowBattery++;
                 if (silent) continue;
                 tally.Interruptions++;
-                if (QuietHoursCalculator.At(user.User.QuietHours, user.Zone, Population.At(at)).IsQuiet
-                    && !QuietHoursCalculator.Allows(user.User.QuietHours, priority))
-                    tally.QuietViolations++;
+                if (!Quiet(at)) continue;
+                if (Quiet(sentAt)) tally.QuietViolations++;
+                else tally.QuietLateArrivals++;
             }
         }
     }
