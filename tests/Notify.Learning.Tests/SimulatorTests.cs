@@ -131,16 +131,46 @@ public class SimulatorTests
         Assert.Equal(at3 + 240, Simulator.AfterQuietHours(user, Engine.Model.Priority.Critical, at3, at3 + 120)); // past the TTL: nothing
     }
 
+    [Fact]
+    public void Run_Notify_DeviceHoldNeverReady_GivesUpAfterTheStepsWait_NextStepThen()
+    {
+        // Step 1 waits for a device that never becomes ready; the planner's give-up (the hold's GiveUpAt, the end of the
+        // step's 30-minute wait) must take step 2 then, not hold until the TTL nor pass step 1 over at once.
+        var dir = Directory.CreateTempSubdirectory("sim-rules-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, "default.yaml"), """
+                name: default
+                quietHours: hold
+                steps:
+                  - to: best
+                    via: inApp
+                    defer: { until: "device.battery.level > 2.0" }
+                    wait: 30m
+                  - to: best
+                    via: push
+                """);
+            var (user, _) = UserWithOneEvent("comment", allowCritical: false, localHour: 12);
+
+            var tally = new Simulator(11, SimulateCommand.LoadRules(dir)) { Explain = true }.Run(user, PolicyKind.NotifyRules);
+
+            var note = Assert.Single(tally.Notes!);
+            Assert.Equal(30, note.Held);
+            Assert.StartsWith("rule default, step 2, push", note.First, StringComparison.Ordinal);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
     private static Engine.Rules.RuleSet Rules() => SimulateCommand.LoadRules(Path.Combine(SimulateCommand.RepoRoot(), "rules"));
 
-    /// <summary>A simulated user with quiet hours 22:00-07:00 (allowing critical or not) and one event at 03:00 local on
-    /// the second day; returns the user and the event's minute.</summary>
-    private static (SimUser User, int Minute) UserWithOneEvent(string category, bool allowCritical)
+    /// <summary>A simulated user with quiet hours 22:00-07:00 (allowing critical or not) and one event at 03:00 local (or
+    /// <paramref name="localHour"/>) on the second day; returns the user and the event's minute.</summary>
+    private static (SimUser User, int Minute) UserWithOneEvent(string category, bool allowCritical, int localHour = 3)
     {
         var built = Population.Build(5, 0, 2, 10);
         var quiet = QuietHoursParser.TryParse([new QuietWindowInput(["daily"], "22:00", "07:00")], null, allowCritical ? ["critical"] : [], out var errors)
                     ?? throw new InvalidOperationException(string.Join("; ", errors.Select(e => e.Message)));
-        var at3 = new LocalDateTime(2026, 5, 5, 3, 0).InZoneLeniently(built.Zone).ToDateTimeOffset();
+        var at3 = new LocalDateTime(2026, 5, 5, localHour, 0).InZoneLeniently(built.Zone).ToDateTimeOffset();
         var minute = (int)(at3 - Population.Start).TotalMinutes;
         return (new SimUser
         {

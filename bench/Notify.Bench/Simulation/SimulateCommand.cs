@@ -224,7 +224,7 @@ internal static class SimulateCommand
             allMet &= met;
             s.Append(CultureInfo.InvariantCulture,
                 $"\nbar for {Name(np)} (ahead of every baseline on both, <= 1.20 interruptions per event, nothing alerting sent in quiet hours): " +
-                $"{(ahead ? "ahead" : "NOT ahead")}, interruptions {n.Interruptions:F2}, alerting sends in quiet hours {n.QuietViolations:F2} per 100: {(met ? "MET" : "NOT MET")}\n\n");
+                $"{(ahead ? "ahead" : "NOT ahead")}, interruptions {n.Interruptions:F3}, seen within 1 min {n.WithinMinute:P2}, p90 {n.P90:F1} min, alerting sends in quiet hours {n.QuietViolations:F2} per 100: {(met ? "MET" : "NOT MET")}\n\n");
         }
         s.Append(allMet ? "bar: MET for every Notify policy" : "bar: NOT MET");
         return s.ToString();
