@@ -6,22 +6,31 @@ namespace Notify.Bench.Simulation;
 /// <summary>
 /// Where a policy's time until seen goes (<c>simulate --breakdown</c>): events grouped by their first delivery (rule,
 /// step, channel, device kinds; or held first by quiet hours or a deferral), and for each group how many were seen in
-/// the first minute, later on that first delivery, only after a follow-up, or never; and how many of them fan-out
-/// (the same events, the same luck) had seen within the first minute.
+/// the first minute, later on that first delivery, only after a follow-up, or never; and how many of them the policy
+/// compared with (<see cref="Against"/>, fan-out by default: the same events, the same luck) had seen within the first
+/// minute. Then the same by category, with the share not seen within 2 hours (what makes a p90).
 /// </summary>
-internal sealed class SimulationBreakdown
+internal sealed class SimulationBreakdown(PolicyKind against = PolicyKind.FanOut)
 {
+    /// <summary>Minutes past which an event counts in the tail column of the category table.</summary>
+    public const int TailMinutes = 120;
+
     private sealed class Row
     {
-        public int Events, FirstMinute, LaterOnFirst, AfterFollowUp, Never, FanOutFirstMinute, Lost;
+        public int Events, FirstMinute, LaterOnFirst, AfterFollowUp, Never, AgainstFirstMinute, Lost, Tail, AgainstTail;
         public long FollowUpMinutes;
     }
 
     private readonly Dictionary<(PolicyKind, string), Row> _rows = [];
+    private readonly Dictionary<(PolicyKind, string), Row> _categories = [];
     private readonly Dictionary<PolicyKind, int> _events = [];
 
-    /// <summary>Adds one user's notes; <paramref name="fanOut"/> is the same user's fan-out notes (same event order).</summary>
-    public void Add(PolicyKind policy, IReadOnlyList<EventNote> notes, IReadOnlyList<EventNote>? fanOut)
+    /// <summary>The policy each group is compared with.</summary>
+    public PolicyKind Against => against;
+
+    /// <summary>Adds one user's notes; <paramref name="reference"/> is the same user's notes under <see cref="Against"/>
+    /// (same event order).</summary>
+    public void Add(PolicyKind policy, IReadOnlyList<EventNote> notes, IReadOnlyList<EventNote>? reference)
     {
         lock (_rows)
         {
@@ -29,20 +38,31 @@ internal sealed class SimulationBreakdown
             {
                 var n = notes[i];
                 var key = n.Held > 0 ? $"held {Bucket(n.Held)} first, then {n.First}" : n.First;
-                if (!_rows.TryGetValue((policy, key), out var row)) _rows[(policy, key)] = row = new Row();
                 _events[policy] = _events.GetValueOrDefault(policy) + 1;
-                row.Events++;
-                if (n.SeenAfter < 0) row.Never++;
-                else if (n.SeenAfter == 0) row.FirstMinute++;
-                else if (n.SeenOnDecision <= 1) row.LaterOnFirst++;
-                else { row.AfterFollowUp++; row.FollowUpMinutes += n.SeenAfter; }
-                if (fanOut is not null && fanOut[i].SeenAfter == 0)
+                foreach (var row in new[] { RowOf(_rows, policy, key), RowOf(_categories, policy, n.Category) })
                 {
-                    row.FanOutFirstMinute++;
-                    if (n.SeenAfter != 0) row.Lost++;
+                    row.Events++;
+                    if (n.SeenAfter < 0) row.Never++;
+                    else if (n.SeenAfter == 0) row.FirstMinute++;
+                    else if (n.SeenOnDecision <= 1) row.LaterOnFirst++;
+                    else { row.AfterFollowUp++; row.FollowUpMinutes += n.SeenAfter; }
+                    if (n.SeenAfter is < 0 or >= TailMinutes) row.Tail++;
+                    if (reference is null) continue;
+                    if (reference[i].SeenAfter is < 0 or >= TailMinutes) row.AgainstTail++;
+                    if (reference[i].SeenAfter == 0)
+                    {
+                        row.AgainstFirstMinute++;
+                        if (n.SeenAfter != 0) row.Lost++;
+                    }
                 }
             }
         }
+    }
+
+    private static Row RowOf(Dictionary<(PolicyKind, string), Row> rows, PolicyKind policy, string key)
+    {
+        if (!rows.TryGetValue((policy, key), out var row)) rows[(policy, key)] = row = new Row();
+        return row;
     }
 
     private static string Bucket(int minutes) => minutes switch { < 60 => "< 1 h", < 360 => "1-6 h", _ => ">= 6 h" };
@@ -51,11 +71,12 @@ internal sealed class SimulationBreakdown
     public string Report(IEnumerable<PolicyKind> policies)
     {
         var s = new StringBuilder();
+        var them = SimulateCommand.Name(against);
         foreach (var policy in policies)
         {
             if (!_events.TryGetValue(policy, out var total)) continue;
-            s.Append(CultureInfo.InvariantCulture, $"\n{SimulateCommand.Name(policy)}: {total:N0} events by first delivery\n");
-            s.Append("| first delivery | events | seen in 1st min | later, on the 1st delivery | after a follow-up (mean min) | never | fan-out saw in 1st min | of those, not here in 1st min |\n");
+            s.Append(CultureInfo.InvariantCulture, $"\n{SimulateCommand.Name(policy)}: {total:N0} events by first delivery (compared with {them})\n");
+            s.Append("| first delivery | events | seen in 1st min | later, on the 1st delivery | after a follow-up (mean min) | never | they saw in 1st min | of those, not here in 1st min |\n");
             s.Append("|---|---|---|---|---|---|---|---|\n");
             var rows = _rows.Where(r => r.Key.Item1 == policy).OrderByDescending(r => r.Value.Events).ThenBy(r => r.Key.Item2, StringComparer.Ordinal).ToList();
             var other = new Row();
@@ -68,6 +89,17 @@ internal sealed class SimulationBreakdown
             }
             if (other.Events > 0) Line(s, "(smaller groups)", other, total);
             Line(s, "**all**", sum, total);
+
+            s.Append(CultureInfo.InvariantCulture, $"\n{SimulateCommand.Name(policy)} by category (compared with {them})\n");
+            s.Append(CultureInfo.InvariantCulture, $"| category | events | seen in 1st min | they saw in 1st min | not seen within {TailMinutes / 60} h | they did not see within {TailMinutes / 60} h |\n");
+            s.Append("|---|---|---|---|---|---|\n");
+            foreach (var (key, row) in _categories.Where(r => r.Key.Item1 == policy).OrderByDescending(r => r.Value.Events).ThenBy(r => r.Key.Item2, StringComparer.Ordinal))
+            {
+                string Pct(int n) => (n / (double)row.Events).ToString("P1", CultureInfo.InvariantCulture);
+                string OfAll(int n) => (n / (double)total).ToString("P1", CultureInfo.InvariantCulture);
+                s.Append(CultureInfo.InvariantCulture,
+                    $"| {key.Item2} | {row.Events:N0} ({row.Events / (double)total:P1}) | {Pct(row.FirstMinute)} | {Pct(row.AgainstFirstMinute)} | {Pct(row.Tail)} ({OfAll(row.Tail)} of all) | {Pct(row.AgainstTail)} ({OfAll(row.AgainstTail)} of all) |\n");
+            }
         }
         return s.ToString();
     }
@@ -75,7 +107,8 @@ internal sealed class SimulationBreakdown
     private static void Accumulate(Row into, Row r)
     {
         into.Events += r.Events; into.FirstMinute += r.FirstMinute; into.LaterOnFirst += r.LaterOnFirst; into.AfterFollowUp += r.AfterFollowUp;
-        into.Never += r.Never; into.FanOutFirstMinute += r.FanOutFirstMinute; into.Lost += r.Lost; into.FollowUpMinutes += r.FollowUpMinutes;
+        into.Never += r.Never; into.AgainstFirstMinute += r.AgainstFirstMinute; into.Lost += r.Lost; into.FollowUpMinutes += r.FollowUpMinutes;
+        into.Tail += r.Tail; into.AgainstTail += r.AgainstTail;
     }
 
     private static void Line(StringBuilder s, string what, Row r, int total)
@@ -83,6 +116,6 @@ internal sealed class SimulationBreakdown
         string Pct(int n) => (n / (double)r.Events).ToString("P0", CultureInfo.InvariantCulture);
         var followUp = r.AfterFollowUp > 0 ? (r.FollowUpMinutes / (double)r.AfterFollowUp).ToString("F0", CultureInfo.InvariantCulture) : "-";
         s.Append(CultureInfo.InvariantCulture,
-            $"| {what} | {r.Events:N0} ({r.Events / (double)total:P1}) | {Pct(r.FirstMinute)} | {Pct(r.LaterOnFirst)} | {Pct(r.AfterFollowUp)} ({followUp}) | {Pct(r.Never)} | {Pct(r.FanOutFirstMinute)} | {r.Lost:N0} |\n");
+            $"| {what} | {r.Events:N0} ({r.Events / (double)total:P1}) | {Pct(r.FirstMinute)} | {Pct(r.LaterOnFirst)} | {Pct(r.AfterFollowUp)} ({followUp}) | {Pct(r.Never)} | {Pct(r.AgainstFirstMinute)} | {r.Lost:N0} |\n");
     }
 }

@@ -13,7 +13,7 @@ internal static class SimulationChart
         var panels = new (string Title, Func<PolicyTally, double> Value, string Format)[]
         {
             ("Interruptions per event (lower is better)", t => t.Interruptions / (double)t.Events, "F2"),
-            ("Seen within 1 minute, % (higher is better)", t => 100.0 * t.TimeToSeen.Count(x => x < 1) / t.Events, "F0"),
+            ("Seen within 1 minute, % (higher is better)", t => 100.0 * t.TimeToSeen.Count(x => x < 1) / t.Events, "F1"),
             ("Median minutes until seen (lower is better)", t => Cap(SimulateCommand.Percentile(t.TimeToSeen.Order().ToList(), 0.5)), "F1"),
             ("p90 minutes until seen (lower is better)", t => Cap(SimulateCommand.Percentile(t.TimeToSeen.Order().ToList(), 0.9)), "F0"),
         };
@@ -31,7 +31,7 @@ internal static class SimulationChart
             var series = plot.Add.Bars(bars);
             series.ValueLabelStyle.FontSize = 11;
             plot.Axes.Bottom.SetTicks([.. Enumerable.Range(0, names.Length).Select(i => (double)i)], names);
-            plot.Axes.Bottom.MinimumSize = 50;
+            plot.Axes.Bottom.MinimumSize = 65;
             plot.Axes.Margins(bottom: 0, top: 0.15);
             plot.Title(panels[p].Title, size: 12);
         }
@@ -51,6 +51,7 @@ internal static class SimulationChart
         PolicyKind.SlackStyle => "Slack-\nstyle",
         PolicyKind.NotifyRules => "Notify\nrules",
         PolicyKind.NotifyModel => "Notify\n+ model",
+        PolicyKind.FanOutIgnoringQuietHours => "Fan-out,\nquiet hours\nignored",
         _ => "Explore",
     };
 }

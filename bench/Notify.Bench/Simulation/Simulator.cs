@@ -9,26 +9,42 @@ namespace Notify.Bench.Simulation;
 /// <summary>The delivery policies the benchmark compares on the same event stream.</summary>
 internal enum PolicyKind
 {
-    /// <summary>Every device at once: push to phones, tablets and watches, in-app on desktops (what most products do).</summary>
+    /// <summary>Every device at once: push to phones, tablets and watches, in-app on desktops (what most products do); held
+    /// through the user's quiet hours unless the user allows the priority.</summary>
     FanOut,
-    /// <summary>Only the device used most recently (push, or in-app on a desktop).</summary>
+    /// <summary>Only the device used most recently (push, or in-app on a desktop); held through quiet hours like fan-out.</summary>
     MostRecent,
     /// <summary>The desktop in-app while the user is at it; phone push 2 minutes later if unseen, or at once when the desktop
     /// is idle; held during quiet hours (Slack's notification schedule).</summary>
     SlackStyle,
-    /// <summary>The real engine and the shipped rules, heuristic ranking.</summary>
+    /// <summary>The real planner and the shipped rules, heuristic ranking.</summary>
     NotifyRules,
-    /// <summary>The real engine and rules, ranking with the learned response model.</summary>
+    /// <summary>The real planner and rules, ranking with the learned response model.</summary>
     NotifyModel,
-    /// <summary>The real engine and rules, ties after presence broken at random: how training outcomes are collected.</summary>
+    /// <summary>The real planner and rules, ties after presence broken at random: how training outcomes are collected.</summary>
     Explore,
+    /// <summary>Fan-out that ignores quiet hours (buzzes at 3 a.m.): a reference row only, not a baseline Notify is held to.</summary>
+    FanOutIgnoringQuietHours,
+}
+
+internal static class PolicyKinds
+{
+    /// <summary>The baselines Notify is compared with: they hold through quiet hours as the rules do.</summary>
+    public static readonly PolicyKind[] Baselines = [PolicyKind.FanOut, PolicyKind.MostRecent, PolicyKind.SlackStyle];
+
+    public static bool IsNotify(this PolicyKind p) => p is PolicyKind.NotifyRules or PolicyKind.NotifyModel or PolicyKind.Explore;
 }
 
 /// <summary>What one policy did to one user's events.</summary>
 internal sealed class PolicyTally
 {
     public int Events;
-    public long Deliveries, Interruptions, QuietViolations, LowBattery;
+    public long Deliveries, Interruptions, LowBattery;
+    /// <summary>Alerting deliveries sent while the user's quiet hours held them back (the policy's own choice).</summary>
+    public long QuietViolations;
+    /// <summary>Alerting deliveries sent outside quiet hours that reached their device only inside them (a phone switched
+    /// off or without a network until then, a desktop that connects then): the provider's late delivery, not a choice.</summary>
+    public long QuietLateArrivals;
     /// <summary>Minutes from the notify call until the user saw it; +∞ when never (before the TTL).</summary>
     public List<double> TimeToSeen { get; } = [];
     /// <summary>One note per event, in event order, when the simulator explains (<c>--breakdown</c>).</summary>
@@ -40,6 +56,7 @@ internal sealed class PolicyTally
         Deliveries += other.Deliveries;
         Interruptions += other.Interruptions;
         QuietViolations += other.QuietViolations;
+        QuietLateArrivals += other.QuietLateArrivals;
         LowBattery += other.LowBattery;
         TimeToSeen.AddRange(other.TimeToSeen);
     }
@@ -51,19 +68,20 @@ internal sealed class PolicyTally
 /// <param name="SeenAfter">Minutes from the notify call until seen; -1 when never.</param>
 /// <param name="Deliveries">Decisions that sent (1 = the first delivery only).</param>
 /// <param name="SeenOnDecision">Which of those decisions' deliveries was seen (1 = the first), 0 when never.</param>
-internal readonly record struct EventNote(string First, int Held, int SeenAfter, int Deliveries, int SeenOnDecision);
+/// <param name="Category">The event's category.</param>
+internal readonly record struct EventNote(string First, int Held, int SeenAfter, int Deliveries, int SeenOnDecision, string Category);
 
 /// <summary>
-/// Replays one user's events through one policy on the simulated timeline. Notify's policies call the real
-/// <see cref="DecisionEngine"/> with the real rules at the simulated minute (device snapshots as the devices would have
-/// reported them) and follow the workflow's timing: follow-up after the step's wait unless seen, release at the end
-/// of a hold, a device-condition deferral decided again on device reports, nothing after the TTL.
+/// Replays one user's events through one policy on the simulated timeline. Notify's policies run the real
+/// <see cref="Notify.Engine.Planning.Planner"/> with the real rules at the simulated minute (see <see cref="NotifyPolicy"/>).
+/// The baselines hold through the user's quiet hours as the rules do (until the quiet period ends, unless the user allows
+/// the priority; nothing if the TTL ends first), then send as they always do.
 /// Whether and when the user notices a delivery is drawn minute by minute from a hazard that depends on the device's
 /// state (in use, at hand, away; asleep), with common random numbers across policies.
 /// </summary>
 internal sealed class Simulator(int seed, RuleSet rules, ResponseScoring? scoring = null, IOutcomeRecorder? recorder = null)
 {
-    private static readonly IReadOnlySet<Channel> Channels = new HashSet<Channel> { Channel.InApp, Channel.Push };
+    private static readonly ResponseScoring ExploreScoring = new(new RandomTieBreaks());
 
     public int Seed => seed;
 
@@ -89,20 +107,26 @@ internal sealed class Simulator(int seed, RuleSet rules, ResponseScoring? scorin
             var run = new EventRun(this, user, ev, limit);
             switch (policy)
             {
-                case PolicyKind.FanOut:
-                    run.Decided("every device", ev.Minute);
-                    foreach (var d in user.Devices) run.Send(d, ChannelOf(d), false, ev.Minute, -1);
+                case PolicyKind.FanOut or PolicyKind.FanOutIgnoringQuietHours:
+                    var all = policy == PolicyKind.FanOut ? AfterQuietHours(user, priority, ev.Minute, limit) : ev.Minute;
+                    if (all >= limit) break;
+                    run.Decided("every device", all);
+                    foreach (var d in user.Devices) run.Send(d, ChannelOf(d), false, all);
                     break;
                 case PolicyKind.MostRecent:
-                    var recent = user.Devices.OrderByDescending(d => d.States[ev.Minute].LastFocus).ThenBy(d => d.Index).First();
-                    run.Decided($"{recent.Kind}", ev.Minute);
-                    run.Send(recent, ChannelOf(recent), false, ev.Minute, -1);
+                    var at = AfterQuietHours(user, priority, ev.Minute, limit);
+                    if (at >= limit) break;
+                    var recent = user.Devices.OrderByDescending(d => d.States[at].LastFocus).ThenBy(d => d.Index).First();
+                    run.Decided($"{recent.Kind}", at);
+                    run.Send(recent, ChannelOf(recent), false, at);
                     break;
                 case PolicyKind.SlackStyle:
                     SlackStyle(run, user, priority);
                     break;
                 default:
-                    NotifyRules(run, user, rule, priority, policy, times);
+                    var model = policy switch { PolicyKind.NotifyModel => scoring, PolicyKind.Explore => ExploreScoring, _ => null };
+                    NotifyPolicy.Run(run, user, rule, ev.Priority, model, times.Typical(user.User.AppId, user.User.Id),
+                        policy == PolicyKind.Explore ? recorder : null);
                     if (run.SeenAfterDelivery is { } delay) acks.Add((run.Seen, delay));
                     break;
             }
@@ -111,115 +135,55 @@ internal sealed class Simulator(int seed, RuleSet rules, ResponseScoring? scorin
         return tally;
     }
 
+    /// <summary>The minute a baseline may send an event of <paramref name="priority"/> decided at <paramref name="minute"/>:
+    /// then, or the end of the user's quiet period when it falls inside one the priority does not pass (the rules'
+    /// <c>quietHours: hold</c>); <paramref name="limit"/> or later when the TTL ends first.</summary>
+    internal static int AfterQuietHours(SimUser user, Priority priority, int minute, int limit)
+    {
+        var quiet = QuietHoursCalculator.At(user.User.QuietHours, user.Zone, Population.At(minute));
+        if (!quiet.IsQuiet || QuietHoursCalculator.Allows(user.User.QuietHours, priority)) return minute;
+        return quiet.Until is { } until ? Math.Max(minute + 1, (int)Math.Ceiling((until - Population.Start).TotalMinutes)) : limit;
+    }
+
     private static Channel ChannelOf(SimDevice d) => d.Kind == DeviceKind.Desktop ? Channel.InApp : Channel.Push;
 
     private void SlackStyle(EventRun run, SimUser user, Priority priority)
     {
-        var t = run.Event.Minute;
-        var quiet = QuietHoursCalculator.At(user.User.QuietHours, user.Zone, Population.At(t));
-        if (quiet.IsQuiet && !QuietHoursCalculator.Allows(user.User.QuietHours, priority))
-            t = quiet.Until is { } until ? (int)Math.Ceiling((until - Population.Start).TotalMinutes) : run.Limit;
+        var t = AfterQuietHours(user, priority, run.Event.Minute, run.Limit);
         if (t >= run.Limit) return;
         var desktop = user.Devices.FirstOrDefault(d => d.Kind == DeviceKind.Desktop);
         if (desktop is not null && desktop.States[t] is { Online: true } s && s.LastFocus >= t - 5)
         {
             run.Decided("desktop", t);
-            run.Send(desktop, Channel.InApp, false, t, 0);
+            run.Send(desktop, Channel.InApp, false, t);
             t += 2;
             if (run.Seen < t || t >= run.Limit) return;
         }
         run.Decided("mobile devices", t);
-        foreach (var d in user.Devices.Where(d => d.IsMobile)) run.Send(d, Channel.Push, false, t, 1);
+        foreach (var d in user.Devices.Where(d => d.IsMobile)) run.Send(d, Channel.Push, false, t);
     }
 
-    private void NotifyRules(EventRun run, SimUser user, Rule rule, Priority priority, PolicyKind policy, ResponseTimes times)
+    /// <summary>The exploration policy's "model": a score that is a deterministic hash of what the model would see about
+    /// the candidate (device state, local time, category, step), so ties after presence are broken at random but the
+    /// same for a seed. It scores only; no shipped rule skips a step on it.</summary>
+    private sealed class RandomTieBreaks : IResponseModel
     {
-        var ev = run.Event;
-        var created = Population.At(ev.Minute);
-        var n = new Notification
+        public string Description => "random tie-breaks (exploration)";
+
+        public double Score(in ResponseFeatures f)
         {
-            Id = $"ntf-{user.User.Id}-{ev.Index}",
-            AppId = user.User.AppId,
-            UserId = user.User.Id,
-            Category = ev.Category,
-            Priority = priority,
-            CreatedAt = created,
-            ExpiresAt = created + (rule.Ttl ?? TimeSpan.FromDays(1)),
-            RuleName = rule.Name,
-            RuleVersion = rule.Version,
-            Status = NotificationStatus.Scheduled,
-        };
-        var record = policy == PolicyKind.Explore ? recorder : null;
-        var reached = new HashSet<(string, Channel)>();
-        int fromStep = 0, attempt = 0, t = ev.Minute;
-        int? deferralOver = null;
-        while (t < run.Limit && run.Seen > t)
-        {
-            var now = Population.At(t);
-            var snapshots = user.Devices.Select(d => Population.Snapshot(d, t)).ToList();
-            var input = new DecisionInput(n, user.User, snapshots, rule, fromStep, reached, Channels, now)
-            {
-                DeferralOver = deferralOver,
-                IsRepeat = attempt > 0,
-                TypicalResponse = times.Typical(user.User.AppId, user.User.Id),
-                PresenceStaleAfter = DeviceRanking.DefaultPresenceStaleAfter,
-            };
-            if (policy == PolicyKind.NotifyModel) input = input with { ResponseScoreFor = scoring?.For(n, user.User, now) };
-            if (policy == PolicyKind.Explore)
-            {
-                var minute = t;
-                input = input with { ResponseScore = d => Hash.Uniform(seed ^ 0x7A3, user.Index, ev.Index, user.Devices.FindIndex(x => x.Device.Id == d.Device.Id), minute) };
-            }
-            var decision = DecisionEngine.Decide(input);
-            if (decision.Suppressed) return;
-            if (decision.Hold is { } hold)
-            {
-                fromStep = hold.Step;
-                if (hold.Until is not { } until)
-                {
-                    t += 5; // a device-condition deferral: decided again when a device reports (about every 5 minutes)
-                    deferralOver = null;
-                    continue;
-                }
-                deferralOver = hold.Kind == HoldKind.Timer || (hold.Kind == HoldKind.QuietHours && deferralOver == hold.Step) ? hold.Step : null;
-                t = Math.Max(t + 1, (int)Math.Ceiling((until - Population.Start).TotalMinutes));
-                continue;
-            }
-            if (!decision.Found) break;
-            var step = decision.Step!.Value;
-            var what = $"rule {rule.Name}, step {step + 1}, {Engine.Model.Names.Of(decision.Channel!.Value)} to " +
-                       $"{string.Join("+", decision.Targets.Select(x => user.Devices.First(d => d.Device.Id == x.Device.Id).Kind))}" +
-                       $"{(decision.Targets.All(x => x.State.Online) ? "" : " (not all online)")}";
-            run.Decided(what, t);
-            var deliveries = new List<Delivery>();
-            foreach (var target in decision.Targets)
-            {
-                var device = user.Devices.First(d => d.Device.Id == target.Device.Id);
-                reached.Add((device.Device.Id, decision.Channel!.Value));
-                run.Send(device, decision.Channel!.Value, decision.Silent, t, step);
-                deliveries.Add(new Delivery($"dlv-{n.Id}-{step}-{attempt}-{device.Index}", n.Id, step, device.Device.Id, decision.Channel!.Value,
-                    DeliveryStatus.Sent, now, now, null));
-            }
-            record.Decided(user.User, n, rule, decision, deliveries, now);
-            if (decision.Wait is not { } wait) break;
-            var due = t + (int)Math.Ceiling(wait.TotalMinutes);
-            if (step + 1 < rule.Steps.Length) { fromStep = step + 1; attempt = 0; }
-            else if (attempt < rule.Repeat) { fromStep = step; attempt++; }
-            else break;
-            if (due >= run.Limit || run.Seen < due) break;
-            record?.Unanswered(n.Id, step, OutcomeKind.FollowedUp, Population.At(due));
-            t = due;
-            deferralOver = null;
+            var h = 0x7A3;
+            foreach (var part in new[] { f.Platform, f.Presence, f.Connectivity, f.Category, f.Channel })
+                foreach (var c in part) h = Hash.Combine(h, c, 31);
+            var minute = (int)Math.Round(f.LocalHour * 60) + f.Weekday * 1440;
+            return Hash.Uniform(h, f.Step, minute, (int)f.SecondsSinceActive, (int)Math.Round(f.BatteryLevel * 100));
         }
-        if (record is null) return;
-        if (run.SeenOn is { } seenOn) record.Responded(n.Id, seenOn.Device.Id, AckAction.Seen, Population.At(run.Seen));
-        else record.Unanswered(n.Id, null, OutcomeKind.Expired, Population.At(run.Limit));
     }
 
     /// <summary>One event under one policy: the deliveries made and when the user first noticed one.</summary>
-    private sealed class EventRun(Simulator sim, SimUser user, SimEvent ev, int limit)
+    internal sealed class EventRun(Simulator sim, SimUser user, SimEvent ev, int limit)
     {
-        private readonly List<(SimDevice Device, Channel Channel, bool Silent, int DeliveredAt)> _sent = [];
+        private readonly List<(SimDevice Device, Channel Channel, bool Silent, int SentAt, int DeliveredAt)> _sent = [];
         private string? _first;
         private int _firstAt, _decisions, _seenOnDecision;
 
@@ -242,7 +206,7 @@ internal sealed class Simulator(int seed, RuleSet rules, ResponseScoring? scorin
         /// <summary>Sends at <paramref name="minute"/>; a push reaches a device when it has power and a network, an in-app
         /// message when the device holds a connection. Draws when (if ever, before the TTL or an earlier notice) the
         /// user notices it there.</summary>
-        public void Send(SimDevice d, Channel channel, bool silent, int minute, int step)
+        public void Send(SimDevice d, Channel channel, bool silent, int minute)
         {
             // A delivery in the same minute as a notice elsewhere is still shown (and counted); a later one is not.
             var stop = Seen == int.MaxValue ? Limit : Math.Min(Limit, Seen + 1);
@@ -253,7 +217,7 @@ internal sealed class Simulator(int seed, RuleSet rules, ResponseScoring? scorin
                 if (channel == Channel.Push ? !s.PoweredOff && s.Connectivity != ConnectivityType.None : s.Online) { delivered = m; break; }
             }
             if (delivered < 0) return;
-            _sent.Add((d, channel, silent, delivered));
+            _sent.Add((d, channel, silent, minute, delivered));
             for (var m = delivered; m < Math.Min(Limit, Seen); m++)
             {
                 if (Hash.Uniform(sim.Seed, user.Index, Event.Index, d.Index, m) < Hazard(user, d, m, channel, silent, m == delivered))
@@ -272,17 +236,19 @@ internal sealed class Simulator(int seed, RuleSet rules, ResponseScoring? scorin
             tally.Events++;
             tally.TimeToSeen.Add(Seen < Limit ? Seen - Event.Minute + 0.5 : double.PositiveInfinity);
             tally.Notes?.Add(new EventNote(_first ?? "nothing sent", _first is null ? 0 : _firstAt - Event.Minute,
-                Seen < Limit ? Seen - Event.Minute : -1, _decisions, Seen < Limit ? _seenOnDecision : 0));
-            foreach (var (device, _, silent, at) in _sent)
+                Seen < Limit ? Seen - Event.Minute : -1, _decisions, Seen < Limit ? _seenOnDecision : 0, Event.Category));
+            bool Quiet(int m) => QuietHoursCalculator.At(user.User.QuietHours, user.Zone, Population.At(m)).IsQuiet
+                                 && !QuietHoursCalculator.Allows(user.User.QuietHours, priority);
+            foreach (var (device, _, silent, sentAt, at) in _sent)
             {
                 if (at > Seen) continue; // still pending when it was seen elsewhere: cleared, never shown
                 tally.Deliveries++;
                 if (device.States[at].LowBattery) tally.LowBattery++;
                 if (silent) continue;
                 tally.Interruptions++;
-                if (QuietHoursCalculator.At(user.User.QuietHours, user.Zone, Population.At(at)).IsQuiet
-                    && !QuietHoursCalculator.Allows(user.User.QuietHours, priority))
-                    tally.QuietViolations++;
+                if (!Quiet(at)) continue;
+                if (Quiet(sentAt)) tally.QuietViolations++;
+                else tally.QuietLateArrivals++;
             }
         }
     }
