@@ -212,16 +212,21 @@ public static class Planner
     }
 
     /// <summary>A device connected: every in-app delivery still open for it is sent again (the SDK de-duplicates by id);
-    /// pending ones are recorded as sent first. <paramref name="lastEventId"/> is an SSE client's <c>Last-Event-ID</c>.</summary>
-    public static Plan Resend(string deviceId, IReadOnlyList<OpenDelivery> open, string? lastEventId, PlanContext ctx)
+    /// pending ones are recorded as sent first. <paramref name="lastEventId"/> is an SSE client's <c>Last-Event-ID</c>.
+    /// During the <paramref name="user"/>'s quiet hours what was decided before them arrives silently (unless its priority
+    /// is allowed through): a laptop opened at 23:00 does not ring for a message decided at 21:00.</summary>
+    public static Plan Resend(string deviceId, IReadOnlyList<OpenDelivery> open, string? lastEventId, PlanContext ctx, User? user = null)
     {
         var now = ctx.Now;
+        var quiet = user is null ? null
+            : QuietHours.QuietHoursCalculator.At(user.QuietHours, NodaTime.DateTimeZoneProviders.Tzdb.GetZoneOrNull(user.TimeZone) ?? NodaTime.DateTimeZone.Utc, now);
         var changes = new List<NotificationChange>();
         var effects = new List<Effect>();
         foreach (var (delivery, n) in open)
         {
             if (lastEventId is not null && delivery.Status == DeliveryStatus.Sent && string.CompareOrdinal(delivery.Id, lastEventId) <= 0) continue;
-            effects.Add(new SendToDevice(n.Id, deviceId, new NotificationMessage(NotificationPayload.From(n, delivery.Silent, delivery.Attempt)), delivery.Id));
+            var silent = delivery.Silent || (quiet is { IsQuiet: true } && !QuietHours.QuietHoursCalculator.Allows(user!.QuietHours, n.Priority));
+            effects.Add(new SendToDevice(n.Id, deviceId, new NotificationMessage(NotificationPayload.From(n, silent, delivery.Attempt)), delivery.Id));
             if (delivery.Status != DeliveryStatus.Pending) continue;
             var change = new NotificationChange(n.Id);
             change.DeliveryUpdates.Add(new DeliveryUpdate(delivery.Id, DeliveryStatus.Sent, now, "sent when the device connected"));

@@ -416,6 +416,20 @@ public class PlannerTests
         Assert.Equal(NotificationStatus.Scheduled, change.ExpectedStatus);
     }
 
+    [Theory]
+    [InlineData(Priority.Normal, true)]
+    [InlineData(Priority.Critical, false)]
+    public void Resend_DuringQuietHours_ArrivesSilently_UnlessItsPriorityIsAllowed(Priority priority, bool silent)
+    {
+        var user = Ana("UTC", Quiet(W("daily", "11:00", "13:00"), Priority.Critical));
+        var open = new List<OpenDelivery> { new(Sent("dlv_1", "laptop") with { Status = DeliveryStatus.Pending, SentAt = null }, Note(Noon) with { Priority = priority }) };
+
+        var plan = Planner.Resend("laptop", open, null, Ctx(), user);
+
+        var message = Assert.IsType<NotificationMessage>(Assert.Single(plan.Effects.OfType<SendToDevice>()).Message);
+        Assert.Equal(silent ? true : null, message.Notification.Silent);
+    }
+
     [Fact]
     public void FollowUp_AsSimulateAsksIt_IsTheSameAsTheTimersPlan()
     {

@@ -10,7 +10,10 @@ public sealed class ResendHandler(PlanRunner runner)
     {
         var ctx = runner.Context("", "");
         var open = await runner.Store.GetOpenInAppDeliveriesAsync(deviceId, ctx.Now, ct);
+        if (open.Count == 0) return;
+        // The device's user, for their quiet hours (what arrives during them arrives silently).
+        var user = await runner.Store.GetUserAsync(open[0].Notification.AppId, open[0].Notification.UserId, ct);
         // Recorded as sent before sending: if the connection drops now, the next connect sends it again anyway.
-        await runner.RunAsync(Planner.Resend(deviceId, open, lastEventId, ctx), ct);
+        await runner.RunAsync(Planner.Resend(deviceId, open, lastEventId, ctx, user), ct);
     }
 }
