@@ -32,7 +32,21 @@ public static partial class RuleParser
     private static readonly HashSet<string> StepKeys = ["to", "via", "wait", "where", "when", "defer", "choose"];
     private static readonly HashSet<string> AlternativeKeys = ["to", "via", "where", "when", "defer"];
 
+    /// <summary>Parses one rule. Never throws: whatever goes wrong is a problem of this rule alone, so one bad file
+    /// cannot stop the others (or the server's start) from loading.</summary>
     public static RuleParseResult Parse(string source, string? defaultName, string? file = null)
+    {
+        try
+        {
+            return ParseRule(source, defaultName, file);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return new RuleParseResult(null, [new RuleProblem(file, 1, 1, $"the rule could not be read ({e.GetType().Name}: {e.Message}); fix or remove it")]);
+        }
+    }
+
+    private static RuleParseResult ParseRule(string source, string? defaultName, string? file)
     {
         var problems = new List<RuleProblem>();
         void Problem(Mark at, string message) => problems.Add(new RuleProblem(file, (int)at.Line, (int)at.Column, message));
@@ -82,6 +96,10 @@ public static partial class RuleParser
                     else Problem(many.Start, "'categories' is a list, e.g. [mention, reply]");
                 }
                 if (list.Count == 0) Problem(match.Start, "'match' names no category");
+                // The same names notify accepts: a category no notify call can send would never match.
+                foreach (var node in match.AllNodes.OfType<YamlScalarNode>().Where(n => n.Value is not ("category" or "categories")))
+                    if (!Identifiers.IsCategory(node.Value))
+                        Problem(node.Start, $"'{node.Value}' is not a category: use {Identifiers.CategoryExpected}, as notify calls send");
                 categories = [.. list];
             }
         }
