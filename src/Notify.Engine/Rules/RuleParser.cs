@@ -46,10 +46,18 @@ public static partial class RuleParser
         }
     }
 
+    /// <summary>The largest rule source, in characters (256 Ki): real rules are a few hundred.</summary>
+    public const int MaxSourceLength = 256 * 1024;
+
+    /// <summary>How deeply a rule may nest YAML flow collections (<c>[</c>, <c>{</c>), 64: the YAML parser recurses per
+    /// level, and tens of thousands of levels overflow the stack and end the process.</summary>
+    public const int MaxFlowNesting = 64;
+
     private static RuleParseResult ParseRule(string source, string? defaultName, string? file)
     {
         var problems = new List<RuleProblem>();
         void Problem(Mark at, string message) => problems.Add(new RuleProblem(file, (int)at.Line, (int)at.Column, message));
+        if (ShapeProblem(source, file) is { } shape) return new RuleParseResult(null, [shape]);
 
         YamlMappingNode root;
         try
@@ -352,6 +360,24 @@ public static partial class RuleParser
             { problem(Get(map, "default")!.Start, $"a learned wait's default ({Durations.Format(f)}) is outside {Durations.Format(lo)}..{Durations.Format(hi)}"); ok = false; }
         }
         return ok ? new LearnedWait(min!.Value, max!.Value, fallback ?? max!.Value) : null;
+    }
+
+    /// <summary>Too long, or nested too deeply for the YAML parser, counted before it runs. Brackets inside quoted
+    /// text count too: a false refusal needs 64 unclosed brackets in a string, a missed one would end the process.</summary>
+    private static RuleProblem? ShapeProblem(string source, string? file)
+    {
+        if (source.Length > MaxSourceLength)
+            return new RuleProblem(file, 1, 1, $"the rule is {source.Length:N0} characters; at most {MaxSourceLength:N0} are allowed");
+        int depth = 0, line = 1, column = 0;
+        foreach (var c in source)
+        {
+            column++;
+            if (c == '\n') { line++; column = 0; }
+            else if (c is '[' or '{' && ++depth > MaxFlowNesting)
+                return new RuleProblem(file, line, column, $"brackets ('[', '{{') nest more than {MaxFlowNesting} levels deep; a rule needs a few");
+            else if (c is ']' or '}') depth = Math.Max(0, depth - 1);
+        }
+        return null;
     }
 
     private static YamlNode? Get(YamlMappingNode map, string key) =>

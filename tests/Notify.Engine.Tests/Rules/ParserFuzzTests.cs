@@ -134,6 +134,27 @@ public class ParserFuzzTests
         Assert.Contains(result.Problems, p => p.Message.Contains("is not a category", StringComparison.Ordinal) && p.Line == 1);
     }
 
+    [Theory]
+    [InlineData(RuleParser.MaxFlowNesting + 1)]
+    [InlineData(100_000)]
+    public void Rules_DeeplyNestedYaml_IsAProblemNotAStackOverflow(int depth)
+    {
+        // 20,000 levels overflowed the YAML parser's stack: the process ended.
+        var result = RuleParser.Parse($"match: {{ category: mention }}\nsteps: {new string('[', depth)}{new string(']', depth)}\n", "r", "r.yaml");
+        var problem = Assert.Single(result.Problems);
+        Assert.Contains($"more than {RuleParser.MaxFlowNesting} levels", problem.Message);
+        Assert.Equal(2, problem.Line);
+    }
+
+    [Fact]
+    public void Rules_NestingAtTheLimit_IsParsedAsYaml()
+    {
+        var depth = RuleParser.MaxFlowNesting - 1; // the match mapping is one level
+        var result = RuleParser.Parse($"match: {{ category: mention }}\nsteps: {new string('[', depth)}{new string(']', depth)}\n", "r", "r.yaml");
+        Assert.DoesNotContain(result.Problems, p => p.Message.Contains("levels", StringComparison.Ordinal));
+        Assert.Contains(result.Problems, p => p.Message.Contains("a step is a mapping", StringComparison.Ordinal));
+    }
+
     private static string Escape(string text) =>
         string.Concat(text.Select(c => c is '"' or '\\' || char.IsControl(c) || char.IsSurrogate(c) ? $"\\u{(int)c:x4}" : c.ToString()));
 }
