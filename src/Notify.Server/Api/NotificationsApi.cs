@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using Notify.Engine.Model;
 using Notify.Engine.Notifications;
 using Notify.Engine.Rules;
@@ -35,11 +34,8 @@ public static partial class NotificationsApi
 
     public sealed record AckRequest(AckAction? Action);
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")]
-    private static partial Regex CategoryPattern();
-
-    /// <summary>1-64 letters, digits, '.', '_', ':' or '-', starting with a letter or digit.</summary>
-    public static bool IsCategory(string name) => CategoryPattern().IsMatch(name);
+    /// <summary>1-64 letters, digits, '.', '_', ':' or '-', starting with a letter or digit (<see cref="Identifiers.IsCategory"/>).</summary>
+    public static bool IsCategory(string name) => Identifiers.IsCategory(name);
 
     private static async Task<IResult> NotifyAsync(NotifyRequest request, HttpContext context, DeliveryWorkflow workflow)
     {
@@ -61,7 +57,7 @@ public static partial class NotificationsApi
         if (string.IsNullOrWhiteSpace(r.UserId)) return Problem.BadRequest("missing-field", "'userId' is required: the id you gave the user with PUT /v1/users/{id}.", "userId");
         if (r.UserId.Length > 128) return Problem.BadRequest("invalid-field", "'userId' is at most 128 characters.", "userId");
         if (string.IsNullOrWhiteSpace(r.Category)) return Problem.BadRequest("missing-field", "'category' is required (e.g. \"mention\"); it selects the rule.", "category");
-        if (!CategoryPattern().IsMatch(r.Category))
+        if (!Identifiers.IsCategory(r.Category))
             return Problem.BadRequest("invalid-category", $"'category' is '{r.Category}'; use 1-64 letters, digits, '.', '_', ':' or '-', starting with a letter or digit.", "category");
         if (r.Title is { Length: > 256 }) return Problem.BadRequest("invalid-field", "'title' is at most 256 characters.", "title");
         if (r.Body is { Length: > 4000 }) return Problem.BadRequest("invalid-field", "'body' is at most 4,000 characters.", "body");

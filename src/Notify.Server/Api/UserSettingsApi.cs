@@ -79,6 +79,9 @@ public static class UserSettingsApi
         var bad = categories.Keys.FirstOrDefault(k => k != UserPreferences.AnyCategory && !NotificationsApi.IsCategory(k));
         if (bad is not null)
             return Problem.BadRequest("invalid-preferences", $"'{bad}' is not a category name; use the names your notify calls send, or \"*\" for every other category.", $"{field}.{bad}");
+        var empty = categories.FirstOrDefault(kv => kv.Value is null).Key;
+        if (empty is not null)
+            return Problem.BadRequest("invalid-preferences", $"The preference of '{empty}' is null; send an object such as {{ \"muted\": true }} or {{ \"channels\": {{ \"email\": false }} }}, or leave the category out.", $"{field}.{empty}");
         preferences = new UserPreferences(categories.ToDictionary(kv => kv.Key, kv => new CategoryPreference(kv.Value.Muted ?? false,
             kv.Value.Channels is { } c
                 ? new[] { (Channel.InApp, c.InApp), (Channel.Push, c.Push), (Channel.Email, c.Email) }
