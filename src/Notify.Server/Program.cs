@@ -36,6 +36,8 @@ builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = builder.Conf
 // Publish .NET meters (Notify's, ASP.NET Core's) at /metrics for the life of the process.
 _ = Program.Meters;
 
+// Last, so it wraps every logger provider: device tokens in ?access_token= never reach the logs.
+builder.Logging.RedactTokens();
 var app = builder.Build();
 
 app.UseExceptionHandler();
@@ -61,7 +63,7 @@ if (app.Environment.IsDevelopment())
     app.Logger.LogWarning("Running in Development: the keys in appsettings.Development.json are live. " +
         "Do not expose this server; run the published build (or dotnet run --no-launch-profile) with real keys instead.");
 
-app.Run();
+Environment.ExitCode = await StartupErrors.RunAsync(app, Console.Error);
 
 /// <summary>The entry point, visible to the functional tests' WebApplicationFactory.</summary>
 public partial class Program

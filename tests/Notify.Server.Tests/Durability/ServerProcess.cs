@@ -213,6 +213,20 @@ internal sealed class ServerProcess : IAsyncDisposable
         throw new InvalidOperationException($"The server on port {Port} was not ready after about a minute (last: {last}).\n{Output}");
     }
 
+    private readonly List<(string Text, TaskCompletionSource Seen)> _outputWaiters = [];
+
+    /// <summary>Completes when a line containing <paramref name="text"/> is written (or was, among the lines kept).</summary>
+    public Task WaitForOutputAsync(string text, CancellationToken ct)
+    {
+        lock (_outputLock)
+        {
+            if (_output.Any(l => l.Contains(text, StringComparison.Ordinal))) return Task.CompletedTask;
+            var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _outputWaiters.Add((text, seen));
+            return seen.Task.WaitAsync(ct);
+        }
+    }
+
     private void Append(string stream, string? line)
     {
         if (line is null) return;
@@ -220,6 +234,11 @@ internal sealed class ServerProcess : IAsyncDisposable
         {
             _output.Enqueue($"[{stream}] {line}");
             while (_output.Count > MaxOutputLines) _output.Dequeue();
+            foreach (var waiter in _outputWaiters.Where(w => line.Contains(w.Text, StringComparison.Ordinal)).ToList())
+            {
+                _outputWaiters.Remove(waiter);
+                waiter.Seen.TrySetResult();
+            }
         }
     }
 
