@@ -29,7 +29,7 @@ builder.Services.ConfigureHttpJsonOptions(o => ServerJson.Configure(o.Serializer
 builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
 builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
-builder.Services.AddOpenApi();
+builder.Services.AddNotifyOpenApi();
 // Bodies are small JSON documents; 64 KiB leaves room and refuses abuse early (413 problem).
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = builder.Configuration.GetValue("Api:MaxBodyBytes", 64 * 1024));
 
@@ -56,7 +56,7 @@ app.MapRulesApi();
 app.MapConsole();
 app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
 app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = HealthReports.WriteAsync });
-app.MapOpenApi();
+app.MapNotifyOpenApi();
 app.MapMetrics("/metrics");
 
 if (app.Environment.IsDevelopment())

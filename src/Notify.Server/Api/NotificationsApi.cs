@@ -25,14 +25,21 @@ public static partial class NotificationsApi
             .WithSummary("Status, deliveries and decision trace of a notification")
             .Produces<NotificationView>().ProducesProblem(StatusCodes.Status404NotFound);
         app.MapPost("/v1/notifications/{id}/ack", AckAsync).RequireAuthorization(Policies.Device).WithTags("Notifications")
-            .WithSummary("A device says the user saw, opened or dismissed a notification");
+            .WithSummary("A device says the user saw, opened or dismissed a notification")
+            .Produces<AckResult>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 
-    public sealed record NotifyRequest(string? UserId, string? Category, string? Title, string? Body, JsonObject? Data, string? Priority,
+    /// <remarks>Every field is nullable so a missing one is a 400 naming it, not a deserialization error; <c>userId</c> and
+    /// <c>category</c> are <see cref="System.ComponentModel.DataAnnotations.RequiredAttribute"/> for the OpenAPI document.</remarks>
+    public sealed record NotifyRequest([property: System.ComponentModel.DataAnnotations.Required] string? UserId,
+        [property: System.ComponentModel.DataAnnotations.Required] string? Category, string? Title, string? Body, JsonObject? Data, string? Priority,
         string? IdempotencyKey, string? Ttl, string? CollapseKey);
 
-    public sealed record AckRequest(AckAction? Action);
+    public sealed record AckRequest([property: System.ComponentModel.DataAnnotations.Required] AckAction? Action);
+
+    /// <summary>The notification's status after an acknowledgement.</summary>
+    public sealed record AckResult(string NotificationId, string Status);
 
     /// <summary>1-64 letters, digits, '.', '_', ':' or '-', starting with a letter or digit (<see cref="Identifiers.IsCategory"/>).</summary>
     public static bool IsCategory(string name) => Identifiers.IsCategory(name);
@@ -99,7 +106,7 @@ public static partial class NotificationsApi
         if (device is null) return Problem.NotFound("device", context.Caller().DeviceId!);
         return await workflow.AcknowledgeAsync(device.Device, id, request.Action.Value, context.RequestAborted) switch
         {
-            AckOutcome.Done done => TypedResults.Ok(new { notificationId = done.NotificationId, status = Names.Of(done.Status) }),
+            AckOutcome.Done done => TypedResults.Json(new AckResult(done.NotificationId, Names.Of(done.Status)), ServerJson.Strict),
             _ => Problem.NotFound("notification", id),
         };
     }

@@ -15,10 +15,14 @@ public static class UserSettingsApi
     public static IEndpointRouteBuilder MapUserSettingsApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v1/users/{userId}").RequireAuthorization(Policies.AppOrDeviceOrAdmin).WithTags("Users");
-        group.MapPut("/quiet-hours", PutQuietHoursAsync).WithSummary("Set the user's quiet hours (weekly windows in their time zone, snooze, allowed priorities)");
-        group.MapGet("/quiet-hours", GetQuietHoursAsync).WithSummary("The user's quiet hours, whether they are quiet now, and the next quiet period");
-        group.MapPut("/preferences", PutPreferencesAsync).WithSummary("Set per-category preferences: mute, and channels on or off");
-        group.MapGet("/preferences", GetPreferencesAsync).WithSummary("The user's per-category preferences");
+        group.MapPut("/quiet-hours", PutQuietHoursAsync).WithSummary("Set the user's quiet hours (weekly windows in their time zone, snooze, allowed priorities)")
+            .Produces<QuietHoursView>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("/quiet-hours", GetQuietHoursAsync).WithSummary("The user's quiet hours, whether they are quiet now, and the next quiet period")
+            .Produces<QuietHoursView>().ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapPut("/preferences", PutPreferencesAsync).WithSummary("Set per-category preferences: mute, and channels on or off")
+            .Produces<UserPreferences>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("/preferences", GetPreferencesAsync).WithSummary("The user's per-category preferences")
+            .Produces<UserPreferences>().ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 

@@ -22,7 +22,7 @@ public static class UsersApi
         return app;
     }
 
-    public sealed record UserRequest(string? Email, string? TimeZone, string? Locale);
+    public sealed record UserRequest(string? Email, [property: System.ComponentModel.DataAnnotations.Required] string? TimeZone, string? Locale);
 
     public sealed record UserView(string Id, string? Email, string TimeZone, string? Locale, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
         IReadOnlyList<DeviceView> Devices);
