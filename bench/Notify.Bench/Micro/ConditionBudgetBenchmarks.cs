@@ -7,7 +7,7 @@ namespace Notify.Bench.Micro;
 /// <summary>
 /// What the bounds on a condition cost and guarantee (docs/operations.md, Limits). Baseline: a flat condition, as the
 /// shipped rules have. Cases: a macro over a 100-element list (100 counted steps); nested macros that run into the
-/// 10,000-step budget (the longest any condition may run, then false); and <c>matches('^(a+)+$')</c> on a 4,000-character
+/// step budget (ConditionLimits.MaxSteps: the longest any condition may run, then false); and <c>matches('^(a+)+$')</c> on a 4,000-character
 /// body, which took exponential time on a backtracking engine (2.6 s at 26 characters) and is linear now.
 /// </summary>
 [MemoryDiagnoser]

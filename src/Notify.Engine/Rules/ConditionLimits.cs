@@ -25,11 +25,13 @@ public static class ConditionLimits
     public const int MaxNesting = 32;
 
     /// <summary>
-    /// Steps one evaluation may take (10,000): a step is one pass through the body of a macro
+    /// Steps one evaluation may take (1,000): a step is one pass through the body of a macro
     /// (<c>all</c>, <c>exists</c>, <c>exists_one</c>, <c>map</c>, <c>filter</c>). Past it the condition is false, and the
-    /// error says so. A flat condition takes none; one macro over <c>notification.data</c> takes one per entry.
+    /// error says so. A flat condition takes none; one macro over <c>notification.data</c> takes one per entry (4 KiB of
+    /// data holds fewer than 1,000). The Cel interpreter spends about 16 µs a step (docs/benchmarks.md), so the budget
+    /// bounds one evaluation to tens of milliseconds; 10,000 steps took 160 ms.
     /// </summary>
-    public const int MaxSteps = 10_000;
+    public const int MaxSteps = 1_000;
 
     /// <summary>The longest a <c>matches</c> may run on one string (100 ms): a backstop, the regex engine is linear already.</summary>
     public static readonly TimeSpan RegexTimeout = TimeSpan.FromMilliseconds(100);
