@@ -13,7 +13,7 @@ namespace Notify.Console.Tests.Browser;
 /// Playwright's auto-waiting expectations (a page condition with a deadline), never a sleep. Screenshots go to
 /// docs/console/ when NOTIFY_SCREENSHOTS=1, else to a temp folder.
 /// </summary>
-public sealed class ConsoleBrowserTests : IAsyncLifetime
+public sealed partial class ConsoleBrowserTests : IAsyncLifetime
 {
     private const string ChromiumPath = "/usr/bin/chromium";
 

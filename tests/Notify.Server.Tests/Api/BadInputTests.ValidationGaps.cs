@@ -1,45 +1,12 @@
 using System.Net;
-using System.Text;
 using System.Text.Json;
-using Notify.Client.Apps;
-using Notify.Server.Tests.Infrastructure;
 
 namespace Notify.Server.Tests.Api;
 
-/// <summary>
-/// Inputs that used to be a 500, or were accepted and failed later (at send time, in the console): each is now a
-/// 400 problem with a stable code and the field at fault, and nothing is stored.
-/// </summary>
-public sealed class ValidationGapTests : IAsyncLifetime
+// Inputs that used to be a 500, or were accepted and failed later (at send time, in the console): each is now a
+// 400 problem with a stable code and the field at fault, and nothing is stored.
+public sealed partial class BadInputTests
 {
-    private NotifyTestServer _server = null!;
-    private HttpClient _http = null!;
-
-    public async Task InitializeAsync()
-    {
-        _server = new NotifyTestServer(rules: new Dictionary<string, string>
-        {
-            ["mention.yaml"] = "match: { category: mention }\nsteps:\n  - to: best\n    via: inApp\n",
-        });
-        _http = _server.Http(NotifyTestServer.AppKey);
-        using var app = _server.App();
-        await app.PutUserAsync("ana", new UserRequest { TimeZone = "Europe/Lisbon" });
-    }
-
-    public async Task DisposeAsync()
-    {
-        _http.Dispose();
-        await _server.DisposeAsync();
-    }
-
-    private async Task<(HttpStatusCode Status, JsonElement Problem)> SendAsync(HttpMethod method, string path, string body)
-    {
-        using var request = new HttpRequestMessage(method, path) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-        using var response = await _http.SendAsync(request);
-        var text = await response.Content.ReadAsStringAsync();
-        return (response.StatusCode, text.Length > 0 ? JsonDocument.Parse(text).RootElement.Clone() : default);
-    }
-
     private static void AssertProblem(HttpStatusCode status, JsonElement problem, string code, string field)
     {
         Assert.True(status == HttpStatusCode.BadRequest, $"{(int)status}: {problem}");
