@@ -26,6 +26,10 @@ public sealed record TrainingReport(int Outcomes, int Users, int TrainRows, int 
 /// </summary>
 public static class ResponseTrainer
 {
+    /// <summary>The fewest labelled outcomes of each result (responded, not) training starts with (10): fewer say nothing a
+    /// held-out evaluation could measure.</summary>
+    public const int MinimumPerResult = 10;
+
     /// <summary>Share of users held out for evaluation.</summary>
     public const int TestUserPercent = 20;
 
@@ -34,13 +38,22 @@ public static class ResponseTrainer
     {
         var labelled = outcomes.Where(o => o.Responded is not null).ToList();
         if (labelled.Count == 0) throw new InvalidOperationException("No outcome has a known result yet: nothing to train on.");
+        var responded = labelled.Count(o => o.Responded == true);
+        var ignored = labelled.Count - responded;
+        if (responded == 0 || ignored == 0)
+            throw new InvalidOperationException($"Every outcome has the same result (all responded or none did): a model needs both. " +
+                $"It needs at least {MinimumPerResult} labelled outcomes of each: responded ({responded} recorded) and not responded ({ignored} recorded).");
+        if (responded < MinimumPerResult || ignored < MinimumPerResult)
+            throw new InvalidOperationException($"Too few labelled outcomes: training needs at least {MinimumPerResult} of each result, " +
+                $"responded ({responded} recorded) and not responded ({ignored} recorded). Let the server (or the simulator) record more.");
         var rows = labelled.Select(o => ResponseExample.From(o.Start.Features, o.Responded!.Value, o.Start.UserId)).ToList();
         var train = rows.Where(r => !IsTestUser(r.UserId)).ToList();
         var test = rows.Where(r => IsTestUser(r.UserId)).ToList();
-        if (test.Count == 0 || train.Count == 0)
+        if (test.Count == 0 || train.Count == 0 || test.Select(r => r.Label).Distinct().Count() < 2 || train.Select(r => r.Label).Distinct().Count() < 2)
         {
-            // Too few users to hold any out: evaluate on every row, and say so in the card through TestUsers = 0.
-            progress?.Report($"only {rows.Select(r => r.UserId).Distinct().Count()} user(s): evaluating on the training rows");
+            // Too few users to hold any out, or a side with one result only (AUC is not defined there): evaluate on every
+            // row, and say so in the card through TestUsers = 0.
+            progress?.Report($"{rows.Select(r => r.UserId).Distinct().Count()} user(s), too few to hold some out with both results: evaluating on the training rows");
             train = test = rows;
         }
         if (train.Select(r => r.Label).Distinct().Count() < 2)

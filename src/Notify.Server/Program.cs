@@ -29,7 +29,7 @@ builder.Services.ConfigureHttpJsonOptions(o => ServerJson.Configure(o.Serializer
 builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
 builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
-builder.Services.AddOpenApi();
+builder.Services.AddNotifyOpenApi();
 // Bodies are small JSON documents; 64 KiB leaves room and refuses abuse early (413 problem).
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = builder.Configuration.GetValue("Api:MaxBodyBytes", 64 * 1024));
 
@@ -37,6 +37,8 @@ builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = builder.Conf
 _ = Program.Meters;
 _ = Program.DefaultMeters;
 
+// Last, so it wraps every logger provider: device tokens in ?access_token= never reach the logs.
+builder.Logging.RedactTokens();
 var app = builder.Build();
 
 app.UseExceptionHandler();
@@ -55,14 +57,14 @@ app.MapRulesApi();
 app.MapConsole();
 app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
 app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = HealthReports.WriteAsync });
-app.MapOpenApi();
+app.MapNotifyOpenApi();
 app.MapMetrics("/metrics");
 
 if (app.Environment.IsDevelopment())
     app.Logger.LogWarning("Running in Development: the keys in appsettings.Development.json are live. " +
         "Do not expose this server; run the published build (or dotnet run --no-launch-profile) with real keys instead.");
 
-app.Run();
+Environment.ExitCode = await StartupErrors.RunAsync(app, Console.Error);
 
 /// <summary>The entry point, visible to the functional tests' WebApplicationFactory.</summary>
 public partial class Program

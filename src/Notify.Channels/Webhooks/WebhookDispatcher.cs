@@ -89,6 +89,8 @@ public sealed partial class WebhookDispatcher(INotifyStore store, DispatchQueue 
                 return;
             }
             error = $"{(int)response.StatusCode} {response.ReasonPhrase}";
+            if ((int)response.StatusCode is >= 300 and < 400)
+                error += $": redirects are not followed (to {response.Headers.Location?.ToString() ?? "nowhere"}); configure the final URL";
             retryAfter = response.Headers.RetryAfter is { } ra ? ra.Delta ?? (ra.Date is { } date ? date - time.GetUtcNow() : null) : null;
             if (response.StatusCode == HttpStatusCode.Gone)
             {

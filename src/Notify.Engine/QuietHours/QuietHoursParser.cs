@@ -44,10 +44,10 @@ public static partial class QuietHoursParser
 
     private static readonly LocalTimePattern HourMinute = LocalTimePattern.CreateWithInvariantCulture("HH:mm");
 
-    [GeneratedRegex(@"^\s*(\d{1,2})(?::(\d{2}))?\s*([ap])\.?m\.?\s*$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^\s*([0-9]{1,2})(?::([0-9]{2}))?\s*([ap])\.?m\.?\s*\z", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex TwelveHour();
 
-    [GeneratedRegex(@"^(\d):(\d{2})$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^([0-9]):([0-9]{2})\z", RegexOptions.CultureInvariant)]
     private static partial Regex OneDigitHour();
 
     /// <summary>Parses and validates the body.</summary>

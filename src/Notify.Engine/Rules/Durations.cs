@@ -11,7 +11,8 @@ namespace Notify.Engine.Rules;
 /// </summary>
 public static partial class Durations
 {
-    [GeneratedRegex(@"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$", RegexOptions.CultureInvariant)]
+    // ASCII digits only: \d also matches other scripts' digits ('١'), which long.Parse refuses.
+    [GeneratedRegex(@"^(?:([0-9]+)d)?(?:([0-9]+)h)?(?:([0-9]+)m)?(?:([0-9]+)s)?\z", RegexOptions.CultureInvariant)]
     private static partial Regex ShortForm();
 
     public const string Expected = "a duration such as 30s, 10m, 1h, 1d, 1h30m or ISO-8601 (PT30S)";
@@ -24,7 +25,8 @@ public static partial class Durations
         var m = ShortForm().Match(text);
         if (m.Success && text.Length > 0)
         {
-            long Part(int i) => m.Groups[i].Success ? long.Parse(m.Groups[i].Value, CultureInfo.InvariantCulture) : 0;
+            long Part(int i) => !m.Groups[i].Success ? 0
+                : long.TryParse(m.Groups[i].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : throw new OverflowException();
             try
             {
                 value = TimeSpan.FromDays(Part(1)) + TimeSpan.FromHours(Part(2)) + TimeSpan.FromMinutes(Part(3)) + TimeSpan.FromSeconds(Part(4));

@@ -32,10 +32,32 @@ public static partial class RuleParser
     private static readonly HashSet<string> StepKeys = ["to", "via", "wait", "where", "when", "defer", "choose", "skipBelow"];
     private static readonly HashSet<string> AlternativeKeys = ["to", "via", "where", "when", "defer"];
 
+    /// <summary>Parses one rule. Never throws: whatever goes wrong is a problem of this rule alone, so one bad file
+    /// cannot stop the others (or the server's start) from loading.</summary>
     public static RuleParseResult Parse(string source, string? defaultName, string? file = null)
+    {
+        try
+        {
+            return ParseRule(source, defaultName, file);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return new RuleParseResult(null, [new RuleProblem(file, 1, 1, $"the rule could not be read ({e.GetType().Name}: {e.Message}); fix or remove it")]);
+        }
+    }
+
+    /// <summary>The largest rule source, in characters (256 Ki): real rules are a few hundred.</summary>
+    public const int MaxSourceLength = 256 * 1024;
+
+    /// <summary>How deeply a rule may nest YAML flow collections (<c>[</c>, <c>{</c>), 64: the YAML parser recurses per
+    /// level, and tens of thousands of levels overflow the stack and end the process.</summary>
+    public const int MaxFlowNesting = 64;
+
+    private static RuleParseResult ParseRule(string source, string? defaultName, string? file)
     {
         var problems = new List<RuleProblem>();
         void Problem(Mark at, string message) => problems.Add(new RuleProblem(file, (int)at.Line, (int)at.Column, message));
+        if (ShapeProblem(source, file) is { } shape) return new RuleParseResult(null, [shape]);
 
         YamlMappingNode root;
         try
@@ -82,6 +104,10 @@ public static partial class RuleParser
                     else Problem(many.Start, "'categories' is a list, e.g. [mention, reply]");
                 }
                 if (list.Count == 0) Problem(match.Start, "'match' names no category");
+                // The same names notify accepts: a category no notify call can send would never match.
+                foreach (var node in match.AllNodes.OfType<YamlScalarNode>().Where(n => n.Value is not ("category" or "categories")))
+                    if (!Identifiers.IsCategory(node.Value))
+                        Problem(node.Start, $"'{node.Value}' is not a category: use {Identifiers.CategoryExpected}, as notify calls send");
                 categories = [.. list];
             }
         }
@@ -353,6 +379,24 @@ public static partial class RuleParser
             { problem(Get(map, "default")!.Start, $"a learned wait's default ({Durations.Format(f)}) is outside {Durations.Format(lo)}..{Durations.Format(hi)}"); ok = false; }
         }
         return ok ? new LearnedWait(min!.Value, max!.Value, fallback ?? max!.Value) : null;
+    }
+
+    /// <summary>Too long, or nested too deeply for the YAML parser, counted before it runs. Brackets inside quoted
+    /// text count too: a false refusal needs 64 unclosed brackets in a string, a missed one would end the process.</summary>
+    private static RuleProblem? ShapeProblem(string source, string? file)
+    {
+        if (source.Length > MaxSourceLength)
+            return new RuleProblem(file, 1, 1, $"the rule is {source.Length:N0} characters; at most {MaxSourceLength:N0} are allowed");
+        int depth = 0, line = 1, column = 0;
+        foreach (var c in source)
+        {
+            column++;
+            if (c == '\n') { line++; column = 0; }
+            else if (c is '[' or '{' && ++depth > MaxFlowNesting)
+                return new RuleProblem(file, line, column, $"brackets ('[', '{{') nest more than {MaxFlowNesting} levels deep; a rule needs a few");
+            else if (c is ']' or '}') depth = Math.Max(0, depth - 1);
+        }
+        return null;
     }
 
     private static YamlNode? Get(YamlMappingNode map, string key) =>

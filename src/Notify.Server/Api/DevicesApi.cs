@@ -18,17 +18,20 @@ public static class DevicesApi
             .WithSummary("Register a device; the answer holds its device token, shown only this once")
             .Produces<Registered>(StatusCodes.Status201Created).ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         app.MapPatch("/v1/devices/{deviceId}", UpdateAsync).RequireAuthorization(Policies.AppOrDeviceOrAdmin).WithTags("Devices")
-            .WithSummary("Change a device's name or push registration");
+            .WithSummary("Change a device's name or push registration")
+            .Produces<UsersApi.DeviceView>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         app.MapDelete("/v1/devices/{deviceId}", DeleteAsync).RequireAuthorization(Policies.AppOrAdmin).WithTags("Devices")
-            .WithSummary("Forget a device and revoke its token (its connections close)");
+            .WithSummary("Forget a device and revoke its token (its connections close)")
+            .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound);
         app.MapPost("/v1/devices/{deviceId}/state", ReportStateAsync).RequireAuthorization(Policies.Device).WithTags("Devices")
-            .WithSummary("A device reports its state over plain HTTP (same fields as the realtime state message)");
+            .WithSummary("A device reports its state over plain HTTP (same fields as the realtime state message)")
+            .Produces<DeviceState>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 
     public sealed record PushRequest(string? Provider, string? Token, string? Topic, string? Environment);
 
-    public sealed record RegisterRequest(Platform? Platform, string? Name, PushRequest? Push);
+    public sealed record RegisterRequest([property: System.ComponentModel.DataAnnotations.Required] Platform? Platform, string? Name, PushRequest? Push);
 
     public sealed record UpdateRequest(string? Name, PushRequest? Push);
 

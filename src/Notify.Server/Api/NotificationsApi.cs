@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using Notify.Engine.Notifications.Handlers;
 using Notify.Engine.Model;
 using Notify.Engine.Notifications;
@@ -27,20 +26,24 @@ public static partial class NotificationsApi
             .WithSummary("Status, deliveries and decision trace of a notification")
             .Produces<NotificationView>().ProducesProblem(StatusCodes.Status404NotFound);
         app.MapPost("/v1/notifications/{id}/ack", AckAsync).RequireAuthorization(Policies.Device).WithTags("Notifications")
-            .WithSummary("A device says the user saw, opened or dismissed a notification");
+            .WithSummary("A device says the user saw, opened or dismissed a notification")
+            .Produces<AckResult>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 
-    public sealed record NotifyRequest(string? UserId, string? Category, string? Title, string? Body, JsonObject? Data, string? Priority,
+    /// <remarks>Every field is nullable so a missing one is a 400 naming it, not a deserialization error; <c>userId</c> and
+    /// <c>category</c> are <see cref="System.ComponentModel.DataAnnotations.RequiredAttribute"/> for the OpenAPI document.</remarks>
+    public sealed record NotifyRequest([property: System.ComponentModel.DataAnnotations.Required] string? UserId,
+        [property: System.ComponentModel.DataAnnotations.Required] string? Category, string? Title, string? Body, JsonObject? Data, string? Priority,
         string? IdempotencyKey, string? Ttl, string? CollapseKey);
 
-    public sealed record AckRequest(AckAction? Action);
+    public sealed record AckRequest([property: System.ComponentModel.DataAnnotations.Required] AckAction? Action);
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")]
-    private static partial Regex CategoryPattern();
+    /// <summary>The notification's status after an acknowledgement.</summary>
+    public sealed record AckResult(string NotificationId, string Status);
 
-    /// <summary>1-64 letters, digits, '.', '_', ':' or '-', starting with a letter or digit.</summary>
-    public static bool IsCategory(string name) => CategoryPattern().IsMatch(name);
+    /// <summary>1-64 letters, digits, '.', '_', ':' or '-', starting with a letter or digit (<see cref="Identifiers.IsCategory"/>).</summary>
+    public static bool IsCategory(string name) => Identifiers.IsCategory(name);
 
     private static async Task<IResult> NotifyAsync(NotifyRequest request, HttpContext context, NotificationHandlers handlers)
     {
@@ -62,7 +65,7 @@ public static partial class NotificationsApi
         if (string.IsNullOrWhiteSpace(r.UserId)) return Problem.BadRequest("missing-field", "'userId' is required: the id you gave the user with PUT /v1/users/{id}.", "userId");
         if (r.UserId.Length > 128) return Problem.BadRequest("invalid-field", "'userId' is at most 128 characters.", "userId");
         if (string.IsNullOrWhiteSpace(r.Category)) return Problem.BadRequest("missing-field", "'category' is required (e.g. \"mention\"); it selects the rule.", "category");
-        if (!CategoryPattern().IsMatch(r.Category))
+        if (!Identifiers.IsCategory(r.Category))
             return Problem.BadRequest("invalid-category", $"'category' is '{r.Category}'; use 1-64 letters, digits, '.', '_', ':' or '-', starting with a letter or digit.", "category");
         if (r.Title is { Length: > 256 }) return Problem.BadRequest("invalid-field", "'title' is at most 256 characters.", "title");
         if (r.Body is { Length: > 4000 }) return Problem.BadRequest("invalid-field", "'body' is at most 4,000 characters.", "body");
@@ -104,7 +107,7 @@ public static partial class NotificationsApi
         if (device is null) return Problem.NotFound("device", context.Caller().DeviceId!);
         return await handlers.Acks.AcknowledgeAsync(device.Device, id, request.Action.Value, context.RequestAborted) switch
         {
-            AckOutcome.Done done => TypedResults.Ok(new { notificationId = done.NotificationId, status = Names.Of(done.Status) }),
+            AckOutcome.Done done => TypedResults.Json(new AckResult(done.NotificationId, Names.Of(done.Status)), ServerJson.Strict),
             _ => Problem.NotFound("notification", id),
         };
     }

@@ -16,10 +16,14 @@ public static class UserSettingsApi
     public static IEndpointRouteBuilder MapUserSettingsApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v1/users/{userId}").RequireAuthorization(Policies.AppOrDeviceOrAdmin).WithTags("Users");
-        group.MapPut("/quiet-hours", PutQuietHoursAsync).WithSummary("Set the user's quiet hours (weekly windows in their time zone, snooze, allowed priorities)");
-        group.MapGet("/quiet-hours", GetQuietHoursAsync).WithSummary("The user's quiet hours, whether they are quiet now, and the next quiet period");
-        group.MapPut("/preferences", PutPreferencesAsync).WithSummary("Set per-category preferences: mute, and channels on or off");
-        group.MapGet("/preferences", GetPreferencesAsync).WithSummary("The user's per-category preferences");
+        group.MapPut("/quiet-hours", PutQuietHoursAsync).WithSummary("Set the user's quiet hours (weekly windows in their time zone, snooze, allowed priorities)")
+            .Produces<QuietHoursView>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("/quiet-hours", GetQuietHoursAsync).WithSummary("The user's quiet hours, whether they are quiet now, and the next quiet period")
+            .Produces<QuietHoursView>().ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapPut("/preferences", PutPreferencesAsync).WithSummary("Set per-category preferences: mute, and channels on or off")
+            .Produces<UserPreferences>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("/preferences", GetPreferencesAsync).WithSummary("The user's per-category preferences")
+            .Produces<UserPreferences>().ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 
@@ -83,6 +87,9 @@ public static class UserSettingsApi
         var bad = categories.Keys.FirstOrDefault(k => k != UserPreferences.AnyCategory && !NotificationsApi.IsCategory(k));
         if (bad is not null)
             return Problem.BadRequest("invalid-preferences", $"'{bad}' is not a category name; use the names your notify calls send, or \"*\" for every other category.", $"{field}.{bad}");
+        var empty = categories.FirstOrDefault(kv => kv.Value is null).Key;
+        if (empty is not null)
+            return Problem.BadRequest("invalid-preferences", $"The preference of '{empty}' is null; send an object such as {{ \"muted\": true }} or {{ \"channels\": {{ \"email\": false }} }}, or leave the category out.", $"{field}.{empty}");
         preferences = new UserPreferences(categories.ToDictionary(kv => kv.Key, kv => new CategoryPreference(kv.Value.Muted ?? false,
             kv.Value.Channels is { } c
                 ? new[] { (Channel.InApp, c.InApp), (Channel.Push, c.Push), (Channel.Email, c.Email) }

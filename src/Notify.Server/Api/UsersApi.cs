@@ -23,7 +23,7 @@ public static class UsersApi
         return app;
     }
 
-    public sealed record UserRequest(string? Email, string? TimeZone, string? Locale);
+    public sealed record UserRequest(string? Email, [property: System.ComponentModel.DataAnnotations.Required] string? TimeZone, string? Locale);
 
     public sealed record UserView(string Id, string? Email, string TimeZone, string? Locale, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
         IReadOnlyList<DeviceView> Devices);
@@ -34,9 +34,14 @@ public static class UsersApi
     public sealed record PushView(string Provider, string? Topic, string? Environment);
 
     internal static IResult? ValidateId(string id, string what) =>
-        id.Length is 0 or > 128 || id.Any(char.IsControl)
-            ? Problem.BadRequest("invalid-id", $"The {what} id must be 1-128 printable characters.")
+        Identifiers.IdProblem(id) is { } problem
+            ? Problem.BadRequest("invalid-id", $"The {what} id {problem}: use 1-128 printable characters.", what + "Id")
             : null;
+
+    /// <summary>One plain address (<c>ana@example.com</c>): not a list, not a display name, no control characters.</summary>
+    internal static bool IsEmail(string email) =>
+        email.Length <= 254 && !email.Any(char.IsControl) && MailAddress.TryCreate(email, out var address)
+        && address.Address == email && string.IsNullOrEmpty(address.DisplayName);
 
     private static async Task<IResult> PutAsync(string userId, UserRequest request, HttpContext context, INotifyStore store,
         DeviceStateTracker tracker, TimeProvider time, HoldHandler holds)
@@ -47,9 +52,10 @@ public static class UsersApi
             return Problem.BadRequest("missing-field", "'timeZone' is required: an IANA time zone id such as \"Europe/Lisbon\".", "timeZone");
         if (DateTimeZoneProviders.Tzdb.GetZoneOrNull(request.TimeZone) is null)
             return Problem.BadRequest("invalid-time-zone", $"'{request.TimeZone}' is not an IANA time zone id; use one such as \"Europe/Lisbon\", \"America/New_York\" or \"UTC\".", "timeZone");
-        if (request.Email is not null && (request.Email.Length > 254 || !MailAddress.TryCreate(request.Email, out _)))
-            return Problem.BadRequest("invalid-email", $"'{request.Email}' is not an email address.", "email");
-        if (request.Locale is { Length: 0 or > 35 }) return Problem.BadRequest("invalid-field", "'locale' is a BCP 47 tag such as \"pt-PT\".", "locale");
+        if (request.Email is not null && !IsEmail(request.Email))
+            return Problem.BadRequest("invalid-email", $"'{request.Email}' is not one email address; send a single address such as ana@example.com (no name, no list).", "email");
+        if (request.Locale is not null && !Identifiers.IsLocale(request.Locale))
+            return Problem.BadRequest("invalid-field", "'locale' is a BCP 47 tag such as \"pt-PT\" or \"en\" (letters, digits and '-', at most 35 characters).", "locale");
 
         var now = time.UtcNow();
         var existing = await store.GetUserAsync(appId, userId, context.RequestAborted);

@@ -21,7 +21,7 @@ public sealed class AppOptions
     public List<string> Keys { get; set; } = [];
 }
 
-/// <summary>Refuses to start with a key that can be guessed, except in Development.</summary>
+/// <summary>Refuses to start with a key that can be guessed, or with no key at all (every request would be a 401), except in Development.</summary>
 internal sealed class AuthOptionsValidator(IHostEnvironment environment) : IValidateOptions<AuthOptions>
 {
     public ValidateOptionsResult Validate(string? name, AuthOptions options)
@@ -35,6 +35,9 @@ internal sealed class AuthOptionsValidator(IHostEnvironment environment) : IVali
         if (options.Apps.GroupBy(a => a.Id).Any(g => g.Count() > 1)) failures.Add("Auth:Apps lists the same app Id twice.");
         var all = options.AdminKeys.Concat(options.Apps.SelectMany(a => a.Keys)).ToList();
         if (all.Count != all.Distinct(StringComparer.Ordinal).Count()) failures.Add("Auth: the same key is configured twice; every key must be unique.");
+        if (!environment.IsDevelopment() && all.Count == 0)
+            failures.Add("Auth: no keys are configured, so every request would be refused (401). Set Auth:AdminKeys:0, and for each app " +
+                "Auth:Apps:N:Id and Auth:Apps:N:Keys:0 (environment: Auth__AdminKeys__0=...); generate keys with: openssl rand -base64 32.");
         if (!environment.IsDevelopment() && all.Any(k => k.Length < AuthOptions.MinimumKeyLength))
             failures.Add($"Auth: every admin and app key must be at least {AuthOptions.MinimumKeyLength} characters outside Development " +
                 "(generate one with: openssl rand -base64 32).");

@@ -22,6 +22,7 @@ public static class ConsoleEndpoints
         app.MapUserListingsApi();
         app.MapDeviceWatchApi();
         if (!Directory.Exists(AssetsDirectory)) return app;
+        app.UseConsoleSecurityHeaders(AssetsDirectory);
         // "/console" → "/console/", so the pages' relative links resolve. A middleware, not an endpoint: routing treats
         // "/console/" as the same route, and a matched endpoint would keep the static files from serving it.
         app.Use((context, next) =>

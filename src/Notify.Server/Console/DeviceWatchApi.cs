@@ -22,7 +22,7 @@ public static partial class DeviceWatchApi
     {
         app.MapGet("/v1/users/{userId}/devices/events", WatchAsync).RequireAuthorization(Policies.AppOrAdmin).WithTags("Devices")
             .WithSummary("Live device state of one user as Server-Sent Events (for operators' dashboards)")
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .Produces<string>(StatusCodes.Status200OK, "text/event-stream").ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 

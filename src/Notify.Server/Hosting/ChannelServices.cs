@@ -37,7 +37,8 @@ public static class ChannelServices
         services.AddSingleton(sp => new WebhookDispatcher(sp.GetRequiredService<INotifyStore>(), sp.GetRequiredService<DispatchQueue>(),
             sp.GetRequiredService<IReadOnlyDictionary<string, WebhookTarget>>(),
             sp.GetRequiredService<IOptions<WebhookDeliveryOptions>>().Value,
-            new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = Timeout.InfiniteTimeSpan },
+            // Redirects are not followed: they would re-post the signed body to wherever the answer points. A 3xx is a failed post.
+            new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), AllowAutoRedirect = false }) { Timeout = Timeout.InfiniteTimeSpan },
             sp.GetRequiredService<NotifyMetrics>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<WebhookDispatcher>>()));
         services.AddHostedService<WebhookService>();
 

@@ -88,6 +88,10 @@ public sealed class RuleCatalog(RuleSet rules, INotifyStore store, IOptions<Rule
     /// </summary>
     public async Task<RuleEdit> PutAsync(string name, string source, CancellationToken ct)
     {
+        // Parsed (and its conditions compiled and tried) before taking the gate: that work depends on the text alone,
+        // and the gate is shared with every reload and edit.
+        var parsedFile = rules.FindFile(name)?.File ?? name + ".yaml";
+        var early = RuleParser.Parse(source, name, parsedFile);
         await _gate.WaitAsync(ct);
         try
         {
@@ -100,7 +104,7 @@ public sealed class RuleCatalog(RuleSet rules, INotifyStore store, IOptions<Rule
                 return new RuleEdit.Refused(409, "rule-file-mismatch",
                     $"{file} holds the rule '{other.Name}'; a file holds one rule, named after it. Rename or delete {file} first.", []);
 
-            var parsed = RuleParser.Parse(source, name, file);
+            var parsed = file == parsedFile ? early : RuleParser.Parse(source, name, file);
             if (parsed.Rule is not { } rule)
                 return new RuleEdit.Refused(422, "invalid-rule",
                     $"The rule has {parsed.Problems.Count} problem(s); fix each at its line and column. The live version is unchanged.", parsed.Problems);

@@ -18,7 +18,14 @@ public static class RulesApi
             .Produces<IReadOnlyList<RuleView>>();
         rules.MapGet("/{name}", Get)
             .WithSummary("One rule with its source (JSON, or the bare YAML with Accept: application/yaml)")
-            .Produces<RuleView>().Produces<string>(200, "application/yaml").ProducesProblem(404);
+            .Produces<RuleView>().ProducesProblem(404)
+            // The same 200 also comes as bare YAML on request: documented beside the JSON (a second Produces for 200 would replace it).
+            .AddOpenApiOperationTransformer((operation, _, _) =>
+            {
+                if (operation.Responses?.TryGetValue("200", out var ok) == true && ok.Content is { } content)
+                    content["application/yaml"] = new Microsoft.OpenApi.OpenApiMediaType { Schema = new Microsoft.OpenApi.OpenApiSchema { Type = Microsoft.OpenApi.JsonSchemaType.String } };
+                return Task.CompletedTask;
+            });
         rules.MapPut("/{name}", PutAsync)
             .WithSummary("Create or replace a rule from YAML (or JSON); refused with every problem, the live version unchanged")
             .AddOpenApiOperationTransformer(RuleBody.DescribeAsync)

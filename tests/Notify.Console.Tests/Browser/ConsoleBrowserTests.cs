@@ -9,7 +9,7 @@ using Notify.Server.Tests.Infrastructure;
 namespace Notify.Console.Tests.Browser;
 
 /// <summary>The console's main paths in Chromium (set-up and waits in <see cref="ConsoleBrowserSession"/>).</summary>
-public sealed class ConsoleBrowserTests : ConsoleBrowserSession
+public sealed partial class ConsoleBrowserTests : ConsoleBrowserSession
 {
     [SkippableFact]
     public async Task SignIn_AdminAndAppKeys_ListUsersAndRefuseUnknownKeys()

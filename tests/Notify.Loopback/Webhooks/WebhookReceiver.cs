@@ -19,7 +19,7 @@ public sealed record ReceivedWebhook(string Body, IReadOnlyDictionary<string, st
 public sealed class WebhookReceiver : IAsyncDisposable
 {
     private readonly WebApplication _app;
-    private readonly ConcurrentQueue<(int Status, int? RetryAfterSeconds)> _replies = new();
+    private readonly ConcurrentQueue<(int Status, int? RetryAfterSeconds, string? Location)> _replies = new();
     private readonly List<ReceivedWebhook> _received = [];
     private readonly List<(int Count, TaskCompletionSource Done)> _waiters = [];
 
@@ -49,8 +49,11 @@ public sealed class WebhookReceiver : IAsyncDisposable
     /// <summary>The next <paramref name="count"/> posts are answered with <paramref name="status"/>.</summary>
     public void FailNext(int count, int status, int? retryAfterSeconds = null)
     {
-        for (var i = 0; i < count; i++) _replies.Enqueue((status, retryAfterSeconds));
+        for (var i = 0; i < count; i++) _replies.Enqueue((status, retryAfterSeconds, null));
     }
+
+    /// <summary>The next post is answered 307 Temporary Redirect to <paramref name="location"/> (which keeps the method and body).</summary>
+    public void RedirectNext(Uri location) => _replies.Enqueue((307, null, location.ToString()));
 
     /// <summary>Completes once at least <paramref name="count"/> posts were received.</summary>
     public Task WaitForAsync(int count, CancellationToken ct)
@@ -69,8 +72,9 @@ public sealed class WebhookReceiver : IAsyncDisposable
         using var reader = new StreamReader(context.Request.Body);
         var body = await reader.ReadToEndAsync();
         var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
-        var (status, retryAfter) = _replies.TryDequeue(out var reply) ? reply : (200, null);
+        var (status, retryAfter, location) = _replies.TryDequeue(out var reply) ? reply : (200, null, null);
         context.Response.StatusCode = status;
+        if (location is not null) context.Response.Headers.Location = location;
         if (retryAfter is { } seconds) context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         lock (_received)
         {

@@ -9,7 +9,7 @@ using Notify.Server.Tests.Infrastructure;
 namespace Notify.Server.Tests.Api;
 
 /// <summary>Bad input gets a clear problem with a stable code, and nothing is half-written.</summary>
-public sealed class BadInputTests : IAsyncLifetime
+public sealed partial class BadInputTests : IAsyncLifetime
 {
     private NotifyTestServer _server = null!;
     private HttpClient _http = null!;

@@ -60,6 +60,28 @@ public sealed class WebhookTests
     }
 
     [Fact]
+    public async Task Webhook_AppAnswersARedirect_IsNotFollowedAndTheAttemptIsRecordedAsFailed()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        // A redirect back to the receiver itself: followed, it would be a second post of the signed body.
+        receiver.RedirectNext(receiver.Url);
+        await using var server = Server(receiver);
+        await using var ana = await Scenario.CreateAsync(server);
+        await ana.RegisterAsync("laptop", Platform.Desktop);
+        await ana.ConnectAsync("laptop", Presence.Active);
+
+        await ana.NotifyAsync();
+        await receiver.WaitForAsync(1, Waits.Deadline());
+        await Waits.UntilAsync(() => server.Scalar("SELECT attempts FROM webhook_outbox") is 1L, "the redirected post to be recorded");
+
+        Assert.Single(receiver.Received);
+        Assert.NotNull(server.Scalar("SELECT due_at FROM webhook_outbox"));
+        var error = (string?)server.Scalar("SELECT last_error FROM webhook_outbox");
+        Assert.StartsWith("307", error);
+        Assert.Contains("redirects are not followed", error);
+    }
+
+    [Fact]
     public async Task Webhook_AppAnswers503WithRetryAfter_IsPostedAgainAfterThatDelayWithTheSameEventId()
     {
         await using var receiver = await WebhookReceiver.StartAsync();

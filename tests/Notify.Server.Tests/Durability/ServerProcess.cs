@@ -81,9 +81,44 @@ internal sealed class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>Starts the server on <paramref name="home"/> and returns once <c>/health/ready</c> answers 200.</summary>
-    public static async Task<ServerProcess> StartAsync(ServerHome home)
+    /// <param name="environment">Settings added to (or, when null, removed from) the process's environment, e.g. <c>Logging__LogLevel__Default</c>.</param>
+    public static async Task<ServerProcess> StartAsync(ServerHome home, IReadOnlyDictionary<string, string?>? environment = null)
     {
-        var port = FreePort();
+        var server = Create(home, FreePort(), environment);
+        try
+        {
+            await server.WaitUntilReadyAsync();
+            return server;
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Runs the server on <paramref name="home"/> until it exits by itself (a refused start) and returns its exit code;
+    /// fails if it is still running after <paramref name="deadline"/> (default a minute).
+    /// </summary>
+    public static async Task<(int ExitCode, string Output)> RunUntilExitAsync(ServerHome home, IReadOnlyDictionary<string, string?>? environment = null,
+        int? port = null, TimeSpan? deadline = null)
+    {
+        await using var server = Create(home, port ?? FreePort(), environment);
+        using var timeout = new CancellationTokenSource(deadline ?? TimeSpan.FromMinutes(1));
+        try
+        {
+            await server._process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new InvalidOperationException($"The server was still running after {deadline ?? TimeSpan.FromMinutes(1)}; it was expected to refuse to start.\n{server.Output}");
+        }
+        return (server._process.ExitCode, server.Output);
+    }
+
+    private static ServerProcess Create(ServerHome home, int port, IReadOnlyDictionary<string, string?>? environment)
+    {
         var info = new ProcessStartInfo(DotnetHost())
         {
             WorkingDirectory = home.Directory,
@@ -106,6 +141,11 @@ internal sealed class ServerProcess : IAsyncDisposable
         info.Environment["Storage__Sqlite__Path"] = home.DatabasePath;
         info.Environment["Rules__Directory"] = home.RulesDirectory;
         info.Environment["Logging__LogLevel__Default"] = "Warning";
+        foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
+        {
+            if (value is null) info.Environment.Remove(key);
+            else info.Environment[key] = value;
+        }
 
         var process = new Process { StartInfo = info };
         var server = new ServerProcess(process, port);
@@ -114,16 +154,7 @@ internal sealed class ServerProcess : IAsyncDisposable
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        try
-        {
-            await server.WaitUntilReadyAsync();
-            return server;
-        }
-        catch
-        {
-            await server.DisposeAsync();
-            throw;
-        }
+        return server;
     }
 
     /// <summary>An HTTP client for this process with a bearer token.</summary>
@@ -182,6 +213,20 @@ internal sealed class ServerProcess : IAsyncDisposable
         throw new InvalidOperationException($"The server on port {Port} was not ready after about a minute (last: {last}).\n{Output}");
     }
 
+    private readonly List<(string Text, TaskCompletionSource Seen)> _outputWaiters = [];
+
+    /// <summary>Completes when a line containing <paramref name="text"/> is written (or was, among the lines kept).</summary>
+    public Task WaitForOutputAsync(string text, CancellationToken ct)
+    {
+        lock (_outputLock)
+        {
+            if (_output.Any(l => l.Contains(text, StringComparison.Ordinal))) return Task.CompletedTask;
+            var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _outputWaiters.Add((text, seen));
+            return seen.Task.WaitAsync(ct);
+        }
+    }
+
     private void Append(string stream, string? line)
     {
         if (line is null) return;
@@ -189,6 +234,11 @@ internal sealed class ServerProcess : IAsyncDisposable
         {
             _output.Enqueue($"[{stream}] {line}");
             while (_output.Count > MaxOutputLines) _output.Dequeue();
+            foreach (var waiter in _outputWaiters.Where(w => line.Contains(w.Text, StringComparison.Ordinal)).ToList())
+            {
+                _outputWaiters.Remove(waiter);
+                waiter.Seen.TrySetResult();
+            }
         }
     }
 
