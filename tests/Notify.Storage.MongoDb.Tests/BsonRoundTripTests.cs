@@ -158,7 +158,7 @@ public sealed class BsonRoundTripTests
         var webhook = DocumentMapping.ToDoc(e);
         Equal($$$$"""
             { _id: "evt_1", appId: "app", type: "notification.seen",
-              payload: '{"id":"evt_1","type":"notification.seen","createdAt":"2026-09-21T14:13:20.1230000\\u002B00:00","appId":"app","data":{"notificationId":"ntf_1"}}',
+              payload: '{"id":"evt_1","type":"notification.seen","createdAt":"2026-09-21T14:13:20.123+00:00","appId":"app","data":{"notificationId":"ntf_1"}}',
               createdAt: ISODate("{{{{T0Iso}}}}"), dueAt: ISODate("{{{{T0Iso}}}}"), attempts: 0 }
             """, ToBson(webhook));
         Assert.Equal(new WebhookOutboxItem("evt_1", "app", "notification.seen", webhook.Payload, T0, T0, 0),
