@@ -154,6 +154,9 @@ public static partial class RealtimeApi
 internal sealed class DeviceSession(StoredDevice device, IDeviceConnection connection, DeviceStateTracker tracker, DeliveryWorkflow workflow,
     ConnectionHub hub, TimeProvider time, RealtimeOptions options)
 {
+    /// <summary>The answer to every ping, serialized once: 100,000 devices pinging every 25 s are 4,000 pongs a second.</summary>
+    private static readonly byte[] Pong = ConnectionHub.Serialize(new PongMessage());
+
     public Task ReplyAsync(ServerMessage message, CancellationToken ct) => connection.SendAsync(ConnectionHub.Serialize(message), null, ct);
 
     public async Task HandleAsync(ReadOnlyMemory<byte> json, CancellationToken ct)
@@ -173,7 +176,7 @@ internal sealed class DeviceSession(StoredDevice device, IDeviceConnection conne
         {
             case "ping":
                 tracker.Touch(device, now);
-                await ReplyAsync(new PongMessage(), ct);
+                await connection.SendAsync(Pong, null, ct);
                 break;
             case "state":
                 if (!hub.TryTakeStateReport(device.Device.Id))
