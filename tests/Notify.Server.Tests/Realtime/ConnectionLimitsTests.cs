@@ -95,6 +95,29 @@ public sealed class ConnectionLimitsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task StateOverHttp_SharesTheDevicesBudget_BeyondIt429RateLimited()
+    {
+        using var http = _server.Http(_ana.Devices["laptop"].Token);
+        async Task<HttpResponseMessage> ReportAsync() => await http.PostAsync($"/v1/devices/{_ana.Id("laptop")}/state",
+            new StringContent("""{"presence":"idle"}""", Encoding.UTF8, "application/json"), Waits.Deadline());
+
+        for (var i = 0; i < 2; i++) Assert.Equal(System.Net.HttpStatusCode.OK, (await ReportAsync()).StatusCode);
+        using (var socket = await OpenAsync())
+        {
+            await SendAsync(socket, """{"type":"state","presence":"active"}""");
+            Assert.Equal("pong", await PingAsync(socket));
+            await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "", Waits.Deadline());
+        }
+
+        using var refused = await ReportAsync();
+        Assert.Equal(System.Net.HttpStatusCode.TooManyRequests, refused.StatusCode);
+        using var problem = JsonDocument.Parse(await refused.Content.ReadAsStringAsync());
+        Assert.Equal("rate-limited", problem.RootElement.GetProperty("code").GetString());
+        _server.Time.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await ReportAsync()).StatusCode);
+    }
+
+    [Fact]
     public async Task Connections_BeyondThePerTokenCap_TheOldestClosedWithReason()
     {
         using var first = await OpenAsync();
