@@ -53,6 +53,7 @@ public static partial class IdleCommand
         var tokens = await SocketFleet.RegisterAsync(app, runId, n, ct);
         var registeredIn = clock.Elapsed;
         var registered = Snapshot(server, edgePids);
+        var heapRegistered = await RuntimeMetricsAsync(app, ct);
         clock.Restart();
         await using var fleet = await SocketFleet.ConnectAsync(options.Edge ?? url, tokens, reportActive: true, ct);
         var connectedIn = clock.Elapsed;
@@ -63,6 +64,7 @@ public static partial class IdleCommand
         var serverCpu = server is null ? TimeSpan.Zero : CpuWindow.Cpu(server.Process) - cpuBefore;
         var after = Snapshot(server, edgePids);
         var serverCount = await ServerConnectionsAsync(app, ct);
+        var heapAfter = await RuntimeMetricsAsync(app, ct);
         var load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "unknown";
 
         Console.WriteLine();
@@ -83,9 +85,16 @@ public static partial class IdleCommand
             Console.WriteLine($"server CPU while held (heartbeats: a ping from every device each {SocketFleet.PingEvery.TotalSeconds:F0} s): " +
                 $"{serverCpu.TotalSeconds / held.TotalSeconds * 100:F1}% of one core");
         if (fleet.ConnectFailures > 0) Console.WriteLine($"NOT connected: {fleet.ConnectFailures:N0} of {n:N0} devices ({fleet.LastError})");
+        if (heapAfter is not null && heapRegistered is not null && fleet.Open > 0)
+            Console.WriteLine($"server's managed heap after its last GC: {heapRegistered.Value.Heap / 1048576.0:F0} MB registered → {heapAfter.Value.Heap / 1048576.0:F0} MB held " +
+                $"(**{(heapAfter.Value.Heap - heapRegistered.Value.Heap) / 1024.0 / fleet.Open:F1} KB per connection**, live objects and garbage of the last GC); " +
+                $"GC committed {heapAfter.Value.Committed / 1048576.0:F0} MB");
         Console.WriteLine($"device sockets open at the end: {fleet.Open:N0} of {n:N0}; the server counts {serverCount} open connections; " +
             $"server errors {fleet.Errors} {fleet.LastError}");
         foreach (var ended in fleet.Ended()) Console.WriteLine($"  ended: {ended}");
+        if (server is not null && (server.Process.HasExited || fleet.Open < n))
+            Console.WriteLine($"the server {(server.Process.HasExited ? $"exited with code {server.Process.ExitCode}" : "is running")}; its last lines:\n" +
+                string.Join('\n', server.Lines.TakeLast(40)));
         return fleet.Open == n ? 0 : 1;
     }
 
@@ -105,6 +114,21 @@ public static partial class IdleCommand
             return ConnectionsGauge().Match(text) is { Success: true } m ? (long)double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : null;
         }
         catch (HttpRequestException) { return null; }
+    }
+
+    /// <summary>The server's runtime metrics (System.Runtime and Kestrel meters at <c>/metrics</c>): GC heap after the last
+    /// collection (all generations) and GC committed memory; null when not exported.</summary>
+    private static async Task<(double Heap, double Committed)?> RuntimeMetricsAsync(HttpClient app, CancellationToken ct)
+    {
+        try
+        {
+            var text = await app.GetStringAsync("/metrics", ct);
+            double Sum(string name) => text.Split('\n').Where(l => l.StartsWith(name, StringComparison.Ordinal))
+                .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
+            var heap = Sum("system_runtime_dotnet_gc_last_collection_heap_size");
+            return heap == 0 ? null : (heap, Sum("system_runtime_dotnet_gc_last_collection_memory_committed_size"));
+        }
+        catch (Exception e) when (e is HttpRequestException or FormatException) { return null; }
     }
 
     [GeneratedRegex(@"^notify_connections\S*\s+([0-9.e+]+)\s*$", RegexOptions.Multiline)]

@@ -116,6 +116,8 @@ public sealed class SocketFleet : IAsyncDisposable
         if (tokens.Length / PerSourceAddress + 2 > 254) throw new ArgumentException("too many devices for 127.0.0.2-127.0.0.254");
         var fleet = new SocketFleet(new HttpMessageInvoker(handler), tokens.Length);
         var ws = new UriBuilder(server) { Scheme = server.Scheme == "https" ? "wss" : "ws", Path = "/v1/realtime" }.Uri;
+        // Pinging starts with the first device: connecting 100,000 can take longer than the server's heartbeat timeout.
+        fleet._loops.Add(Task.Run(fleet.PingLoopAsync));
         var done = 0;
         var started = Stopwatch.GetTimestamp();
         await Parallel.ForEachAsync(Enumerable.Range(0, tokens.Length), new ParallelOptions { MaxDegreeOfParallelism = 64, CancellationToken = ct }, async (i, token) =>
@@ -135,6 +137,8 @@ public sealed class SocketFleet : IAsyncDisposable
                 if (type != "hello") throw new WebSocketException($"expected hello, got {type}");
                 if (reportActive) await device.SendAsync(StateActive, timeout.Token);
                 fleet._devices[i] = device;
+                var loop = fleet.ReceiveLoopAsync(i);
+                lock (fleet._loops) fleet._loops.Add(loop);
             }
             catch (Exception e) when (e is WebSocketException or OperationCanceledException && !token.IsCancellationRequested)
             {
@@ -146,9 +150,6 @@ public sealed class SocketFleet : IAsyncDisposable
             if (Interlocked.Increment(ref done) % 10_000 == 0)
                 Console.Error.WriteLine($"  connected {done:N0} devices ({Stopwatch.GetElapsedTime(started).TotalSeconds:F0} s)");
         });
-        for (var i = 0; i < fleet._devices.Length; i++)
-            if (fleet._devices[i] is not null) fleet._loops.Add(fleet.ReceiveLoopAsync(i));
-        fleet._loops.Add(Task.Run(fleet.PingLoopAsync));
         return fleet;
     }
 
@@ -181,20 +182,21 @@ public sealed class SocketFleet : IAsyncDisposable
 
     private async Task PingLoopAsync()
     {
-        var gap = PingEvery / Math.Max(1, _devices.Count(d => d is not null));
+        // Every slot has its turn, connected or not yet, so one round takes PingEvery whatever the count.
+        var gap = PingEvery / Math.Max(1, _devices.Length);
         var next = Stopwatch.GetTimestamp();
         // Bounded by the fleet's life (stopped at dispose) and by a count no run reaches (a day of pings).
         for (var round = 0; round < 24 * 3600 / PingEvery.TotalSeconds && !_stop.IsCancellationRequested; round++)
         {
-            foreach (var d in _devices)
+            for (var i = 0; i < _devices.Length; i++)
             {
-                if (d is null) continue;
                 next += (long)(gap.TotalSeconds * Stopwatch.Frequency);
+                var d = Volatile.Read(ref _devices[i]);
                 var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), next);
                 try
                 {
                     if (wait > TimeSpan.FromMilliseconds(1)) await Task.Delay(wait, _stop.Token);
-                    if (d.Socket.State == WebSocketState.Open) await d.SendAsync(Ping, _stop.Token);
+                    if (d?.Socket.State == WebSocketState.Open) await d.SendAsync(Ping, _stop.Token);
                 }
                 catch (OperationCanceledException) { return; }
                 catch (Exception e) when (e is WebSocketException or ObjectDisposedException) { }
@@ -205,7 +207,9 @@ public sealed class SocketFleet : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
-        await Task.WhenAll(_loops).WaitAsync(TimeSpan.FromSeconds(10)).ContinueWith(_ => { }, TaskScheduler.Default);
+        Task[] loops;
+        lock (_loops) loops = [.. _loops];
+        await Task.WhenAll(loops).WaitAsync(TimeSpan.FromSeconds(10)).ContinueWith(_ => { }, TaskScheduler.Default);
         foreach (var d in _devices) d?.Socket.Abort();
         foreach (var d in _devices) d?.Socket.Dispose();
         _invoker.Dispose();
