@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 using Notify.Bench.Load;
 
 namespace Notify.Bench.Edge;
@@ -51,7 +50,8 @@ public static class BurstCommand
             Console.WriteLine($"NOT connected: {fleet.ConnectFailures} of {n} devices ({fleet.LastError}); no burst");
             return 1;
         }
-        await WaitActiveAsync(app, runId, n, ct);
+        // The state reports are fire-and-forget: wait until the server shows every device online and active.
+        await DeviceFleet.WaitActiveAsync(app, Enumerable.Range(0, n).Select(i => SocketFleet.UserId(runId, i)), TimeSpan.FromSeconds(120), ct);
 
         var bodies = Enumerable.Range(0, n).Select(i => Encoding.UTF8.GetBytes(
             $$"""{"userId":"{{SocketFleet.UserId(runId, i)}}","category":"mention","title":"Burst","body":"One notification to each device at once"}""")).ToArray();
@@ -133,28 +133,5 @@ public static class BurstCommand
         while (tracker.Pending > 0 && Stopwatch.GetTimestamp() < waitUntil) await Task.Delay(20, ct);
         fleet.OnNotification = null;
         return new Outcome(accepted, tracker.Pending, tracker.Unclaimed, tracker.FromSend, elapsed, serverCpu, errors);
-    }
-
-    /// <summary>The state reports are fire-and-forget; wait until the server shows every device online and active.</summary>
-    private static async Task WaitActiveAsync(HttpClient app, string runId, int n, CancellationToken ct)
-    {
-        var pending = Enumerable.Range(0, n).Select(i => SocketFleet.UserId(runId, i)).ToList();
-        var deadline = Stopwatch.GetTimestamp() + 120 * Stopwatch.Frequency;
-        for (var round = 0; round < 100 && pending.Count > 0 && Stopwatch.GetTimestamp() < deadline; round++)
-        {
-            var still = new System.Collections.Concurrent.ConcurrentBag<string>();
-            await Parallel.ForEachAsync(pending, new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = ct }, async (user, token) =>
-            {
-                using var doc = JsonDocument.Parse(await app.GetStringAsync($"/v1/users/{user}", token));
-                var active = doc.RootElement.GetProperty("devices").EnumerateArray().Any(d =>
-                    d.GetProperty("state") is var s && s.TryGetProperty("online", out var on) && on.GetBoolean()
-                    && s.TryGetProperty("presence", out var p) && p.GetString() == "active");
-                if (!active) still.Add(user);
-            });
-            pending = [.. still];
-            if (pending.Count > 0) await Task.Delay(500, ct);
-        }
-        if (pending.Count > 0)
-            throw new InvalidOperationException($"{pending.Count} device(s) never showed online and active in GET /v1/users/{{id}}, e.g. {pending[0]}");
     }
 }

@@ -32,23 +32,14 @@ public sealed class ConnectionLimitsTests : IAsyncLifetime
 
     private async Task<ClientWebSocket> OpenAsync()
     {
-        var socket = new ClientWebSocket();
-        socket.Options.SetRequestHeader("Authorization", "Bearer " + _ana.Devices["laptop"].Token);
-        socket.Options.KeepAliveInterval = TimeSpan.Zero;
-        await socket.ConnectAsync(new Uri(_server.BaseAddress.ToString().Replace("http", "ws") + "v1/realtime"), Waits.Deadline());
+        var socket = await RawSockets.OpenAsync(_server, _ana.Devices["laptop"].Token);
         Assert.Equal("hello", (await ReceiveAsync(socket))!.Value.GetProperty("type").GetString());
         return socket;
     }
 
-    private static async Task<JsonElement?> ReceiveAsync(ClientWebSocket socket)
-    {
-        var buffer = new byte[64 * 1024];
-        var result = await socket.ReceiveAsync(buffer, Waits.Deadline());
-        return result.MessageType == WebSocketMessageType.Close ? null : JsonDocument.Parse(buffer.AsMemory(0, result.Count)).RootElement.Clone();
-    }
+    private static Task<JsonElement?> ReceiveAsync(ClientWebSocket socket) => RawSockets.ReceiveAsync(socket);
 
-    private static Task SendAsync(ClientWebSocket socket, string json) =>
-        socket.SendAsync(Encoding.UTF8.GetBytes(json), WebSocketMessageType.Text, true, Waits.Deadline());
+    private static Task SendAsync(ClientWebSocket socket, string json) => RawSockets.SendAsync(socket, json);
 
     private static async Task<string?> PingAsync(ClientWebSocket socket)
     {
