@@ -24,7 +24,7 @@ public sealed class ShutdownTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [SkippableFact]
-    public async Task Sigterm_WithDevicesConnected_ClosesEachWith1012_StoresThemOffline_ExitsWellBeforeTheHostTimeout()
+    public async Task Sigterm_WithDevicesConnected_ClosesEachWith1012_EndsSseStreams_StoresThemOffline_ExitsWellBeforeTheHostTimeout()
     {
         Skip.IfNot(OperatingSystem.IsLinux(), "sends SIGTERM to the server process (Linux)");
         _home.WriteRule("default", """
@@ -54,11 +54,21 @@ public sealed class ShutdownTests(ITestOutputHelper output) : IAsyncLifetime
             Assert.Equal(WebSocketMessageType.Text, hello);
             sockets[i] = socket;
         });
-        // The write-behind has stored every device online (1 s interval on the real clock): what shutdown must undo.
-        await Waits.UntilAsync(() => OnlineInStore() == Devices, "every device stored online", 30);
+        // One more device listens over Server-Sent Events.
+        await Durability.Api.PutUserAsync(app, "sse");
+        var sseToken = (await Durability.Api.AddDeviceAsync(app, "sse", "browser")).DeviceToken;
+        using var sseClient = _server.Client(sseToken, 1);
+        using var sseResponse = await sseClient.GetAsync("v1/realtime/events", HttpCompletionOption.ResponseHeadersRead, Deadline());
+        var sse = await sseResponse.Content.ReadAsStreamAsync(Deadline());
+        var sseBuffer = new byte[4096];
+        Assert.True(await sse.ReadAsync(sseBuffer, Deadline()) > 0, "the SSE stream's hello");
 
-        // Each socket waits for the server's close from now on.
+        // The write-behind has stored every device online (1 s interval on the real clock): what shutdown must undo.
+        await Waits.UntilAsync(() => OnlineInStore() == Devices + 1, "every device stored online", 30);
+
+        // Each socket waits for the server's close from now on, and the stream for its end.
         var closes = sockets.Select(s => ReceiveAsync(s)).ToArray();
+        var sseEnded = ReadToEndAsync(sse, sseBuffer);
         var stopwatch = Stopwatch.StartNew();
         _server.Terminate();
 
@@ -71,6 +81,9 @@ public sealed class ShutdownTests(ITestOutputHelper output) : IAsyncLifetime
             Assert.Contains("service restart", socket.CloseStatusDescription);
             await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "", Deadline());
         }
+
+        // The stream ended as a response does (not cut off with the process).
+        Assert.True(await sseEnded, "the SSE stream ended with the response, not with a reset");
 
         // Well under the host's 30 s shutdown timeout it used to wait for; the bound is generous for a shared CI machine.
         using (var exit = new CancellationTokenSource(TimeSpan.FromSeconds(20)))
@@ -92,6 +105,18 @@ public sealed class ShutdownTests(ITestOutputHelper output) : IAsyncLifetime
         var result = await socket.ReceiveAsync(buffer, Deadline());
         while (!result.EndOfMessage) result = await socket.ReceiveAsync(buffer, Deadline());
         return result.MessageType;
+    }
+
+    /// <returns>True when the stream ended cleanly (end of the response), false when the connection was reset.</returns>
+    private static async Task<bool> ReadToEndAsync(Stream stream, byte[] buffer)
+    {
+        try
+        {
+            while (await stream.ReadAsync(buffer, Deadline()) > 0) { }
+            return true;
+        }
+        catch (IOException) { return false; }
+        catch (HttpRequestException) { return false; }
     }
 
     private long OnlineInStore()
