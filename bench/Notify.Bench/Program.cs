@@ -7,12 +7,14 @@ using Notify.Bench.Timers;
 // Notify.Bench: `load` drives a running Notify server end to end (against a bare Kestrel baseline measured
 // in the same run); `push` drives one FCM adapter against the loopback FCM (against raw HTTP POSTs of the same
 // bodies, measured in the same run); `timers` fires 1M durable timers from SQLite on the real clock (against a bare
-// PriorityQueue + Task.Delay loop); `micro` runs the BenchmarkDotNet micro-benchmarks of the pure decision.
+// PriorityQueue + Task.Delay loop); `idle` and `burst` measure the server's memory per device connection and delivery
+// over 10,000 connections under a burst; `micro` runs the BenchmarkDotNet micro-benchmarks of the pure decision.
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
 {
     Console.WriteLine(LoadOptions.Usage);
     Console.WriteLine(PushOptions.Usage);
     Console.WriteLine(Notify.Bench.Edge.IdleCommand.Usage);
+    Console.WriteLine(Notify.Bench.Edge.BurstCommand.Usage);
     Console.WriteLine("  micro [BenchmarkDotNet args]   e.g. micro --filter '*' --job short");
     Console.WriteLine(SimulateCommand.Usage);
     Console.WriteLine(TimersCommand.Usage);
@@ -51,6 +53,12 @@ switch (args[0])
             Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
             return await Notify.Bench.Edge.IdleCommand.RunAsync(args[1..], cancel.Token);
         }
+    case "burst":
+        using (var cancel = new CancellationTokenSource())
+        {
+            Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
+            return await Notify.Bench.Edge.BurstCommand.RunAsync(args[1..], cancel.Token);
+        }
     case LoopbackHost.ChildCommand:
         return await LoopbackHost.RunChildAsync(args[1..]);
     case "micro":
@@ -80,6 +88,6 @@ switch (args[0])
             return await TimersCommand.RunAsync(timers!, args, cancel.Token);
         }
     default:
-        Console.Error.WriteLine($"unknown command '{args[0]}'; use load, push, idle, micro, simulate or timers");
+        Console.Error.WriteLine($"unknown command '{args[0]}'; use load, push, idle, burst, micro, simulate or timers");
         return 2;
 }

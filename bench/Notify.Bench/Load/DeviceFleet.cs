@@ -80,10 +80,13 @@ public sealed class DeviceFleet : IAsyncDisposable
     }
 
     /// <summary>The state message is fire-and-forget; wait until the server shows every device online and active.</summary>
-    private async Task WaitActiveAsync(HttpClient app, CancellationToken ct)
+    private Task WaitActiveAsync(HttpClient app, CancellationToken ct) => WaitActiveAsync(app, UserIds, TimeSpan.FromSeconds(15), ct);
+
+    /// <summary>Waits until <c>GET /v1/users/{id}</c> shows a device online and active for every user (at most <paramref name="limit"/>).</summary>
+    public static async Task WaitActiveAsync(HttpClient app, IEnumerable<string> userIds, TimeSpan limit, CancellationToken ct)
     {
-        var deadline = Stopwatch.GetTimestamp() + 15 * Stopwatch.Frequency;
-        var pending = UserIds.ToList();
+        var deadline = Stopwatch.GetTimestamp() + (long)(limit.TotalSeconds * Stopwatch.Frequency);
+        var pending = userIds.ToList();
         for (var round = 0; round < 50 && pending.Count > 0 && Stopwatch.GetTimestamp() < deadline; round++)
         {
             var still = new System.Collections.Concurrent.ConcurrentBag<string>();

@@ -1,4 +1,5 @@
 using Notify.Engine.Notifications.Handlers;
+using Microsoft.Extensions.Options;
 using Notify.Engine.Devices;
 using Notify.Engine.Model;
 using Notify.Engine.Storage;
@@ -106,10 +107,14 @@ public static class DevicesApi
     }
 
     private static async Task<IResult> ReportStateAsync(string deviceId, StateRequest request, HttpContext context, INotifyStore store,
-        DeviceStateTracker tracker, NotificationHandlers handlers, TimeProvider time)
+        DeviceStateTracker tracker, NotificationHandlers handlers, TimeProvider time, ConnectionHub hub, IOptions<RealtimeOptions> realtime)
     {
         var (device, problem) = await FindOwnAsync(deviceId, context, store);
         if (device is null) return problem!;
+        // The same per-device budget as the realtime state message (docs/api.md §4).
+        if (!hub.TryTakeStateReport(device.Device.Id))
+            return Problem.Of(StatusCodes.Status429TooManyRequests, "rate-limited", $"Too many state reports: at most {realtime.Value.StateReportBurst} " +
+                $"at once, then one every {realtime.Value.StateReportInterval.TotalSeconds:0.###}s. This one was dropped; send the latest state again later.");
         var report = request.ToStateReport();
         if (report.Validate() is { } error) return Problem.BadRequest("invalid-state", error.Message, error.Field);
         var state = tracker.Report(device, report, time.UtcNow());

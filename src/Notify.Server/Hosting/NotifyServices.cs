@@ -66,7 +66,7 @@ public static class NotifyServices
         });
         services.AddSingleton(sp =>
         {
-            var hub = new ConnectionHub(sp.GetRequiredService<ILogger<ConnectionHub>>());
+            var hub = ActivatorUtilities.CreateInstance<ConnectionHub>(sp);
             sp.GetRequiredService<NotifyMetrics>().Meter.CreateObservableGauge("connections", () => hub.Count,
                 description: "Open realtime connections (WebSocket and SSE)");
             return hub;
@@ -91,6 +91,7 @@ public static class NotifyServices
         services.AddHostedService<TimerService>();
         services.AddSingleton<StateFlushService>();
         services.AddHostedService(sp => sp.GetRequiredService<StateFlushService>());
+        services.AddHostedService<RealtimeShutdown>();
         services.AddHealthChecks()
             .AddCheck<StoreHealthCheck>("store", tags: ["ready"])
             .AddCheck<RulesHealthCheck>("rules", tags: ["ready"]);

@@ -36,9 +36,9 @@ public static partial class RealtimeApi
         if (device is null) return Problem.NotFound("device", context.Caller().DeviceId!);
 
         using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = options.Value.KeepAliveInterval });
-        var connection = new WebSocketConnection(socket);
+        var connection = new WebSocketConnection(socket, time.GetUtcNow());
         var logger = loggers.CreateLogger("Notify.Realtime");
-        var session = new DeviceSession(device, connection, tracker, handlers, time);
+        var session = new DeviceSession(device, connection, tracker, handlers, hub, time, options.Value);
         hub.Add(device.Device.Id, connection);
         tracker.Connected(device, time.GetUtcNow());
         try
@@ -59,53 +59,51 @@ public static partial class RealtimeApi
         return Results.Empty;
     }
 
+    /// <summary>
+    /// The connection's only loop. It waits for the next frame with a zero-byte read, so an idle device holds no
+    /// receive buffer: one is rented from the shared pool only while a message is read and handled.
+    /// </summary>
     private static async Task ReceiveLoopAsync(WebSocket socket, WebSocketConnection connection, DeviceSession session, TimeProvider time,
         RealtimeOptions options, CancellationToken aborted)
     {
-        // Missing heartbeats close the socket politely (a close frame with the reason); a peer that does not
-        // answer the close within 5 s is gone (half-open TCP) and the socket is aborted.
-        var closing = 0;
-        ITimer? heartbeat = null;
-        heartbeat = time.CreateTimer(_ =>
-        {
-            if (Interlocked.Exchange(ref closing, 1) == 0)
-            {
-                _ = connection.CloseAsync(WebSocketCloseStatus.PolicyViolation,
-                    $"no heartbeat: send {{\"type\":\"ping\"}} at least every {options.HeartbeatTimeout.TotalSeconds:0}s");
-                heartbeat?.Change(TimeSpan.FromSeconds(5), Timeout.InfiniteTimeSpan);
-            }
-            else socket.Abort();
-        }, null, options.HeartbeatTimeout, Timeout.InfiniteTimeSpan);
-        await using var _ = heartbeat;
-
-        var buffer = new ArrayBufferWriter<byte>(4096);
         while (socket.State is WebSocketState.Open or WebSocketState.CloseSent)
         {
-            buffer.Clear();
-            ValueWebSocketReceiveResult result;
-            do
-            {
-                result = await socket.ReceiveAsync(buffer.GetMemory(4096), aborted);
-                buffer.Advance(result.Count);
-                if (buffer.WrittenCount > options.MaxMessageBytes)
-                {
-                    await connection.CloseAsync(WebSocketCloseStatus.MessageTooBig, $"messages are limited to {options.MaxMessageBytes} bytes");
-                    return;
-                }
-            } while (!result.EndOfMessage);
-
+            var result = await socket.ReceiveAsync(Memory<byte>.Empty, aborted);
             if (result.MessageType == WebSocketMessageType.Close)
             {
                 if (socket.State == WebSocketState.CloseReceived) await connection.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye");
                 return;
             }
-            if (Volatile.Read(ref closing) == 0) heartbeat.Change(options.HeartbeatTimeout, Timeout.InfiniteTimeSpan);
-            if (result.MessageType != WebSocketMessageType.Text)
+            // One byte over the limit tells a message at the limit from one beyond it.
+            var buffer = ArrayPool<byte>.Shared.Rent(options.MaxMessageBytes + 1);
+            try
             {
-                await session.ReplyAsync(new ErrorMessage("text-only", "Send JSON text frames."), aborted);
-                continue;
+                var count = result.Count;
+                while (!result.EndOfMessage)
+                {
+                    if (count > options.MaxMessageBytes) break;
+                    result = await socket.ReceiveAsync(buffer.AsMemory(count), aborted);
+                    count += result.Count;
+                }
+                if (count > options.MaxMessageBytes)
+                {
+                    await connection.CloseAsync(WebSocketCloseStatus.MessageTooBig, $"messages are limited to {options.MaxMessageBytes} bytes");
+                    return;
+                }
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    if (socket.State == WebSocketState.CloseReceived) await connection.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye");
+                    return;
+                }
+                connection.Heard(time.GetUtcNow());
+                if (result.MessageType != WebSocketMessageType.Text)
+                {
+                    await session.ReplyAsync(new ErrorMessage("text-only", "Send JSON text frames."), aborted);
+                    continue;
+                }
+                await session.HandleAsync(buffer.AsMemory(0, count), aborted);
             }
-            await session.HandleAsync(buffer.WrittenMemory, aborted);
+            finally { ArrayPool<byte>.Shared.Return(buffer); }
         }
     }
 
@@ -128,7 +126,7 @@ public static partial class RealtimeApi
         context.Response.Headers.ContentType = "text/event-stream";
         context.Response.Headers.CacheControl = "no-cache";
         context.Response.Headers["X-Accel-Buffering"] = "no";
-        var connection = new SseConnection(context);
+        var connection = new SseConnection(context, time.GetUtcNow());
         var aborted = context.RequestAborted;
         hub.Add(device.Device.Id, connection);
         tracker.Connected(device, time.GetUtcNow());
@@ -137,11 +135,8 @@ public static partial class RealtimeApi
             await connection.SendAsync(ConnectionHub.Serialize(new HelloMessage(device.Device.Id, time.GetUtcNow())), null, aborted);
             var lastEventId = context.Request.Headers["Last-Event-ID"].ToString() is { Length: > 0 } h ? h : null;
             await handlers.Resends.ResendOpenAsync(device.Device.Id, lastEventId, aborted);
-            while (!aborted.IsCancellationRequested)
-            {
-                await Task.Delay(options.Value.SseKeepAliveInterval, time, aborted);
-                await connection.KeepAliveAsync(aborted);
-            }
+            // Keep-alives come from the hub's sweep; the stream lasts until the client goes or the node ends it.
+            await connection.Ended.WaitAsync(aborted);
         }
         catch (OperationCanceledException) { }
         catch (IOException) { }
@@ -154,75 +149,15 @@ public static partial class RealtimeApi
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Realtime connection of device {DeviceId} closed: {Reason}")]
     private static partial void LogClosed(ILogger logger, string deviceId, string reason);
-
-    private sealed class WebSocketConnection(WebSocket socket) : IDeviceConnection
-    {
-        private readonly SemaphoreSlim _send = new(1, 1);
-
-        public void Abort() => socket.Abort();
-
-        /// <summary>Sends the close frame (after any send in flight); failures mean the socket is gone anyway.</summary>
-        public async Task CloseAsync(WebSocketCloseStatus status, string reason)
-        {
-            try
-            {
-                await _send.WaitAsync();
-                try
-                {
-                    if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
-                        await socket.CloseOutputAsync(status, reason, CancellationToken.None);
-                }
-                finally { _send.Release(); }
-            }
-            catch (Exception e) when (e is WebSocketException or ObjectDisposedException or IOException) { }
-        }
-
-        public async Task SendAsync(ReadOnlyMemory<byte> json, string? eventId, CancellationToken ct)
-        {
-            await _send.WaitAsync(ct);
-            try { await socket.SendAsync(json, WebSocketMessageType.Text, true, ct); }
-            finally { _send.Release(); }
-        }
-    }
-
-    private sealed class SseConnection(HttpContext context) : IDeviceConnection
-    {
-        private static readonly byte[] Data = "data: "u8.ToArray();
-        private readonly SemaphoreSlim _send = new(1, 1);
-        private HttpResponse response => context.Response;
-
-        public void Abort() => context.Abort();
-
-        public async Task SendAsync(ReadOnlyMemory<byte> json, string? eventId, CancellationToken ct)
-        {
-            await _send.WaitAsync(ct);
-            try
-            {
-                if (eventId is not null) await response.Body.WriteAsync(Encoding.UTF8.GetBytes($"id: {eventId}\n"), ct);
-                await response.Body.WriteAsync(Data, ct);
-                await response.Body.WriteAsync(json, ct);
-                await response.Body.WriteAsync("\n\n"u8.ToArray(), ct);
-                await response.Body.FlushAsync(ct);
-            }
-            finally { _send.Release(); }
-        }
-
-        public async Task KeepAliveAsync(CancellationToken ct)
-        {
-            await _send.WaitAsync(ct);
-            try
-            {
-                await response.Body.WriteAsync(": keep-alive\n\n"u8.ToArray(), ct);
-                await response.Body.FlushAsync(ct);
-            }
-            finally { _send.Release(); }
-        }
-    }
 }
 
 /// <summary>Handles what a device says over its connection: state, ack, ping.</summary>
-internal sealed class DeviceSession(StoredDevice device, IDeviceConnection connection, DeviceStateTracker tracker, NotificationHandlers handlers, TimeProvider time)
+internal sealed class DeviceSession(StoredDevice device, IDeviceConnection connection, DeviceStateTracker tracker, NotificationHandlers handlers,
+    ConnectionHub hub, TimeProvider time, RealtimeOptions options)
 {
+    /// <summary>The answer to every ping, serialized once: 100,000 devices pinging every 25 s are 4,000 pongs a second.</summary>
+    private static readonly byte[] Pong = ConnectionHub.Serialize(new PongMessage());
+
     public Task ReplyAsync(ServerMessage message, CancellationToken ct) => connection.SendAsync(ConnectionHub.Serialize(message), null, ct);
 
     public async Task HandleAsync(ReadOnlyMemory<byte> json, CancellationToken ct)
@@ -242,9 +177,15 @@ internal sealed class DeviceSession(StoredDevice device, IDeviceConnection conne
         {
             case "ping":
                 tracker.Touch(device, now);
-                await ReplyAsync(new PongMessage(), ct);
+                await connection.SendAsync(Pong, null, ct);
                 break;
             case "state":
+                if (!hub.TryTakeStateReport(device.Device.Id))
+                {
+                    await ReplyAsync(new ErrorMessage("rate-limited", $"Too many state reports: at most {options.StateReportBurst} at once, then one every " +
+                        $"{options.StateReportInterval.TotalSeconds:0.###}s. This one was dropped; send the latest state again later."), ct);
+                    break;
+                }
                 var report = message.ToStateReport();
                 if (report.Validate() is { } error) await ReplyAsync(new ErrorMessage("invalid-state", error.Message), ct);
                 else

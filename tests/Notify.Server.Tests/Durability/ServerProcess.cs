@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -174,6 +175,19 @@ internal sealed class ServerProcess : IAsyncDisposable
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await _process.WaitForExitAsync(deadline.Token);
     }
+
+    /// <summary>SIGTERM, what an orchestrator sends to stop a container: the host's graceful shutdown runs.</summary>
+    public void Terminate()
+    {
+        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS()) throw new PlatformNotSupportedException("SIGTERM needs a Unix");
+        if (SysKill(_process.Id, 15) != 0) throw new InvalidOperationException($"kill({_process.Id}, SIGTERM) failed: errno {Marshal.GetLastPInvokeError()}");
+    }
+
+    /// <summary>Completes when the process has exited.</summary>
+    public Task WaitForExitAsync(CancellationToken ct) => _process.WaitForExitAsync(ct);
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int SysKill(int pid, int signal);
 
     /// <summary>The exit code once the process has exited (128 + 9 = 137 after SIGKILL on Linux).</summary>
     public int ExitCode => _process.ExitCode;

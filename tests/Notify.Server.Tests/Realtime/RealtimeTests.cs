@@ -27,24 +27,11 @@ public sealed class RealtimeTests : IAsyncLifetime
         await _server.DisposeAsync();
     }
 
-    private async Task<ClientWebSocket> RawSocketAsync(string device)
-    {
-        var socket = new ClientWebSocket();
-        socket.Options.SetRequestHeader("Authorization", "Bearer " + _ana.Devices[device].Token);
-        socket.Options.KeepAliveInterval = TimeSpan.Zero;
-        await socket.ConnectAsync(new Uri(_server.BaseAddress.ToString().Replace("http", "ws") + "v1/realtime"), Waits.Deadline());
-        return socket;
-    }
+    private Task<ClientWebSocket> RawSocketAsync(string device) => RawSockets.OpenAsync(_server, _ana.Devices[device].Token);
 
-    private static async Task<JsonElement?> ReceiveAsync(ClientWebSocket socket)
-    {
-        var buffer = new byte[64 * 1024];
-        var result = await socket.ReceiveAsync(buffer, Waits.Deadline());
-        return result.MessageType == WebSocketMessageType.Close ? null : JsonDocument.Parse(buffer.AsMemory(0, result.Count)).RootElement.Clone();
-    }
+    private static Task<JsonElement?> ReceiveAsync(ClientWebSocket socket) => RawSockets.ReceiveAsync(socket);
 
-    private static Task SendAsync(ClientWebSocket socket, string json) =>
-        socket.SendAsync(Encoding.UTF8.GetBytes(json), WebSocketMessageType.Text, true, Waits.Deadline());
+    private static Task SendAsync(ClientWebSocket socket, string json) => RawSockets.SendAsync(socket, json);
 
     [Fact]
     public async Task WebSocket_HelloFirst_ThenPongAndErrors()

@@ -68,7 +68,7 @@ public static partial class GripRealtimeApi
         var now = time.GetUtcNow();
         var options = realtime.Value;
         var connection = new GripResponseConnection(sse: false);
-        var session = new DeviceSession(device, connection, tracker, handlers, time);
+        var session = new DeviceSession(device, connection, tracker, handlers, hub, time, realtime.Value);
         // A PONG answers the WebSocket ping Pushpin sends every Keep-Alive-Interval: the socket is alive, but like a
         // protocol pong on the direct path it is not the app's heartbeat, so it checks the heartbeat instead of renewing it.
         var fromDevice = events.Any(e => e.Type is not ("CLOSE" or "DISCONNECT" or "PONG"));
