@@ -46,11 +46,20 @@ public static class UserSettingsApi
         var settings = request.ToSettings(out var errors);
         if (settings is null)
             return Problem.Of(400, "invalid-quiet-hours", errors[0].Message, errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray()));
+        // The same window twice is a mistake (a double click, a copy): refuse it rather than keep both.
+        for (var i = 1; i < settings.Windows.Count; i++)
+            for (var j = 0; j < i; j++)
+                if (SameWindow(settings.Windows[i], settings.Windows[j]))
+                    return Problem.BadRequest("invalid-quiet-hours",
+                        $"'windows[{i}]' is the same window as 'windows[{j}]' (same days, from and to); give each window once.", $"windows[{i}]");
         await store.SetQuietHoursAsync(user.AppId, user.Id, settings, context.RequestAborted);
         // What the old quiet hours (or snooze) held is decided again: released now if they no longer hold it.
         await holds.QuietHoursChangedAsync(user.AppId, user.Id, context.RequestAborted);
         return TypedResults.Json(View(user with { QuietHours = settings }, time), ServerJson.Strict);
     }
+
+    private static bool SameWindow(QuietWindow a, QuietWindow b) =>
+        a.From == b.From && a.To == b.To && a.Days.ToHashSet().SetEquals(b.Days);
 
     private static async Task<IResult> GetQuietHoursAsync(string userId, HttpContext context, INotifyStore store, TimeProvider time)
     {

@@ -125,6 +125,24 @@ public sealed class QuietHoursFlowTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task PutQuietHours_TheSameWindowTwice_400NamingTheSecond()
+    {
+        var response = await _http.PutAsJsonAsync("/v1/users/ana/quiet-hours", new
+        {
+            windows = new[]
+            {
+                new { days = new[] { "daily" }, from = "22:00", to = "07:00" },
+                new { days = new[] { "mon", "tue", "wed", "thu", "fri", "sat", "sun" }, from = "22:00", to = "07:00" },
+            },
+        });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("invalid-quiet-hours", problem.GetProperty("code").GetString());
+        Assert.True(problem.GetProperty("errors").TryGetProperty("windows[1]", out _));
+    }
+
+    [Fact]
     public async Task QuietHours_DeviceMaySetItsOwnUsers_NotAnothers()
     {
         using var own = _server.Http(_ana.Devices["phone"].Token);
