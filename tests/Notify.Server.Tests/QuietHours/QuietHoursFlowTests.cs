@@ -296,15 +296,17 @@ public sealed class QuietHoursFlowTests : IAsyncLifetime
         var response = await _ana.NotifyAsync("alarm");
         await phone.WaitForNotificationAsync(n => n.Id == response.NotificationId, Waits.Deadline());
 
-        for (var i = 0; i < 4; i++)
+        // One repeat per wait: advance, then await that repeat (each repeat's own timer is set when it fires).
+        for (var repeat = 1; repeat <= 2; repeat++)
         {
             _server.Time.Advance(TimeSpan.FromMinutes(5));
-            await phone.PingAsync(Waits.Deadline());
+            var n = repeat;
+            await phone.WaitForNotificationAsync(x => x.Id == response.NotificationId && x.Repeat == n, Waits.Deadline());
         }
-
-        var deadline = Waits.Deadline();
-        while ((await _ana.App.GetNotificationAsync(response.NotificationId, deadline)).Deliveries.Count < 3) await Task.Delay(10, deadline);
-        Assert.Equal(0, _server.Count("timers WHERE kind = 'FollowUp'"));
+        // The cap: no timer for a third repeat, and waiting longer sends nothing more.
+        await Waits.UntilAsync(() => _server.Count("timers WHERE kind = 'FollowUp'") == 0, "no follow-up timer after the last repeat");
+        _server.Time.Advance(TimeSpan.FromMinutes(10));
+        await phone.PingAsync(Waits.Deadline());
         var deliveries = (await _ana.App.GetNotificationAsync(response.NotificationId)).Deliveries;
         Assert.Equal(3, deliveries.Count);
         Assert.Contains(deliveries, d => d.Reason == "repeat 2");
