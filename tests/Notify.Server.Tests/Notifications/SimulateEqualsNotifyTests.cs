@@ -149,6 +149,12 @@ public sealed class SimulateEqualsNotifyTests : IAsyncLifetime
             .GetProperty("code").GetString());
         Assert.Equal("invalid-field", (await SimulateAsync(new { category = "mention", user = new { timeZone = "UTC" }, devices = new object?[] { null } }, HttpStatusCode.BadRequest))
             .GetProperty("code").GetString());
+        // A huge ttl is capped at Delivery:MaxTtl (28 days), as notify caps it: not an overflow, not a 500.
+        var capped = await SimulateAsync(new { userId = "ana", category = "mention", ttl = "P3650D", at = "2026-12-01T12:00:00Z" });
+        Assert.Contains(capped.GetProperty("timers").EnumerateArray(),
+            t => t.GetProperty("kind").GetString() == "expire" && t.GetProperty("dueAt").GetDateTimeOffset() == DateTimeOffset.Parse("2026-12-29T12:00:00Z"));
+        var tooLong = await SimulateAsync(new { userId = "ana", category = "mention", ttl = "P10000000D" }, HttpStatusCode.BadRequest);
+        Assert.True(tooLong.GetProperty("errors").TryGetProperty("ttl", out _), tooLong.ToString());
         foreach (var at in new[] { "0001-01-01T00:00:00Z", "9999-12-31T00:00:00Z" })
         {
             var problem = await SimulateAsync(new { userId = "ana", category = "mention", at }, HttpStatusCode.BadRequest);
