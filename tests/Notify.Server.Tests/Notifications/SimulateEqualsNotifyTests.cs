@@ -150,7 +150,11 @@ public sealed class SimulateEqualsNotifyTests : IAsyncLifetime
         Assert.Equal("invalid-field", (await SimulateAsync(new { category = "mention", user = new { timeZone = "UTC" }, devices = new object?[] { null } }, HttpStatusCode.BadRequest))
             .GetProperty("code").GetString());
         // A huge ttl is capped at Delivery:MaxTtl (28 days), as notify caps it: not an overflow, not a 500.
-        var capped = await SimulateAsync(new { userId = "ana", category = "mention", ttl = "P3650D", at = "2026-12-01T12:00:00Z" });
+        var capped = await SimulateAsync(new
+        {
+            category = "mention", ttl = "P3650D", at = "2026-12-01T12:00:00Z", user = new { timeZone = "UTC" },
+            devices = new[] { new { platform = "desktop", state = new { online = true, presence = "active" } } },
+        });
         Assert.Contains(capped.GetProperty("timers").EnumerateArray(),
             t => t.GetProperty("kind").GetString() == "expire" && t.GetProperty("dueAt").GetDateTimeOffset() == DateTimeOffset.Parse("2026-12-29T12:00:00Z"));
         var tooLong = await SimulateAsync(new { userId = "ana", category = "mention", ttl = "P10000000D" }, HttpStatusCode.BadRequest);
