@@ -248,7 +248,9 @@ public sealed partial class SqliteStore : INotifyStore, IAsyncDisposable
     private static NotificationDetails Details(ReadConnection c, Notification n, string? response)
     {
         var deliveries = Many(c, $"SELECT {DeliveryColumns} FROM deliveries d WHERE d.notification_id=$1 ORDER BY d.id", r => ReadDelivery(r), n.Id);
-        var trace = Many(c, "SELECT entries_json FROM trace WHERE notification_id=$1 ORDER BY seq",
+        // The first decision's lines are inline in the notification row (schema 5), later ones in trace rows.
+        var trace = Many(c, "SELECT entries_json FROM (SELECT 0 AS seq, trace_json AS entries_json FROM notifications WHERE id=$1 AND trace_json IS NOT NULL " +
+            "UNION ALL SELECT seq, entries_json FROM trace WHERE notification_id=$1) ORDER BY seq",
             r => JsonSerializer.Deserialize<List<TraceEntry>>(r.GetString(0), EngineJson.Options)!, n.Id).SelectMany(t => t).ToList();
         var attempts = Many(c, "SELECT delivery_id, at, provider, outcome, status, reason, latency_ms FROM attempts WHERE notification_id=$1 ORDER BY seq",
             r => new SendAttempt(r.GetString(0), Time(r, 1), r.GetString(2), Names.TryParse<SendOutcome>(r.GetString(3), out var o) ? o : SendOutcome.Transient,
