@@ -37,8 +37,10 @@ public sealed partial class DeviceOutbox(IRealtimeSender realtime, ILogger logge
             queue.Enqueue(send);
             _queues[send.DeviceId] = queue;
         }
-        // preferLocal: the thread that queued it runs it next, after it has written the answer (no thread hop).
-        ThreadPool.UnsafeQueueUserWorkItem(static s => _ = s.Outbox.DrainAsync(s.DeviceId), (Outbox: this, send.DeviceId), preferLocal: true);
+        // Started here, not queued to the thread pool: a send the socket takes at once costs no thread hop and reaches the
+        // device as soon as it did when it was awaited; one that has to wait no longer holds up the caller. (Queued with
+        // preferLocal, the send waited behind other requests' work: notify → device p99 519 ms vs 16 ms, bench/ load.)
+        _ = DrainAsync(send.DeviceId);
     }
 
     private async Task DrainAsync(string deviceId)
