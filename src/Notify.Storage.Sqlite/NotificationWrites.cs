@@ -46,12 +46,14 @@ internal static class NotificationWrites
                     b.Execute("INSERT OR REPLACE INTO idempotency (app_id, key, notification_id, created_at) VALUES ($1,$2,$3,$4)",
                         n.AppId, key, n.Id, Ms(n.CreatedAt));
                 }
+                // The first decision's trace goes inline (trace_json): one row fewer per notify than a trace row.
                 b.Execute("INSERT INTO notifications (id, app_id, user_id, category, title, body, data_json, priority, idempotency_key, collapse_key, " +
-                    "created_at, expires_at, rule_name, rule_version, status, step, ack_at, ack_by, response_json, hold_kind, hold_step) " +
-                    "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21)",
+                    "created_at, expires_at, rule_name, rule_version, status, step, ack_at, ack_by, response_json, hold_kind, hold_step, trace_json) " +
+                    "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22)",
                     n.Id, n.AppId, n.UserId, n.Category, n.Title, n.Body, n.Data?.ToJsonString(), Names.Of(n.Priority), n.IdempotencyKey,
                     n.CollapseKey, Ms(n.CreatedAt), Ms(n.ExpiresAt), n.RuleName, n.RuleVersion, Names.Of(n.Status), n.Step,
-                    n.AcknowledgedAt is { } a ? Ms(a) : null, n.AcknowledgedBy, change.ResponseJson, HoldName(n), n.HoldStep);
+                    n.AcknowledgedAt is { } a ? Ms(a) : null, n.AcknowledgedBy, change.ResponseJson, HoldName(n), n.HoldStep,
+                    change.Trace.Count > 0 ? JsonSerializer.Serialize(change.Trace, EngineJson.Options) : null);
             }
             foreach (var d in change.NewDeliveries)
                 b.Execute("INSERT INTO deliveries (id, notification_id, step, device_id, channel, status, created_at, sent_at, reason, silent, attempt) " +
@@ -61,7 +63,7 @@ internal static class NotificationWrites
             foreach (var d in change.DeliveryUpdates)
                 b.Execute("UPDATE deliveries SET status=$2, sent_at=$3, reason=COALESCE($4, reason) WHERE id=$1",
                     d.DeliveryId, Names.Of(d.Status), d.SentAt is { } s ? Ms(s) : null, d.Reason);
-            if (change.Trace.Count > 0)
+            if (change.Trace.Count > 0 && change.Insert is null)
                 b.Execute("INSERT INTO trace (notification_id, entries_json) VALUES ($1,$2)", change.NotificationId,
                     JsonSerializer.Serialize(change.Trace, EngineJson.Options));
             if (change.DeleteAllTimers) b.Execute("DELETE FROM timers WHERE notification_id=$1", change.NotificationId);

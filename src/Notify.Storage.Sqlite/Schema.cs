@@ -3,7 +3,7 @@ namespace Notify.Storage.Sqlite;
 /// <summary>The tables. Times are Unix milliseconds (UTC); enums are their wire names.</summary>
 internal static class Schema
 {
-    public const int Version = 4;
+    public const int Version = 5;
 
     public const string Create = """
         CREATE TABLE IF NOT EXISTS users (
@@ -18,7 +18,8 @@ internal static class Schema
             id TEXT PRIMARY KEY, app_id TEXT NOT NULL, user_id TEXT NOT NULL, category TEXT NOT NULL, title TEXT, body TEXT,
             data_json TEXT, priority TEXT NOT NULL, idempotency_key TEXT, collapse_key TEXT, created_at INTEGER NOT NULL,
             expires_at INTEGER NOT NULL, rule_name TEXT NOT NULL, rule_version TEXT NOT NULL, status TEXT NOT NULL,
-            step INTEGER NOT NULL, ack_at INTEGER, ack_by TEXT, response_json TEXT, hold_kind TEXT, hold_step INTEGER NOT NULL DEFAULT 0);
+            step INTEGER NOT NULL, ack_at INTEGER, ack_by TEXT, response_json TEXT, hold_kind TEXT, hold_step INTEGER NOT NULL DEFAULT 0,
+            trace_json TEXT);
         CREATE INDEX IF NOT EXISTS notifications_held ON notifications (app_id, user_id) WHERE status = 'held';
         CREATE INDEX IF NOT EXISTS notifications_user ON notifications (app_id, user_id, id);
         CREATE INDEX IF NOT EXISTS notifications_collapse ON notifications (app_id, user_id, collapse_key) WHERE collapse_key IS NOT NULL;
@@ -82,5 +83,8 @@ internal static class Schema
         [2] = Outcomes,
         // 4: timer leases (several nodes sharing one database file); existing timers start free.
         [3] = "ALTER TABLE timers ADD COLUMN lease_owner TEXT; ALTER TABLE timers ADD COLUMN lease_until INTEGER;",
+        // 5: the trace lines of a notification's first decision are stored inline with it (one row fewer per notify);
+        // later lines still go to the trace table. Older notifications keep all theirs there.
+        [4] = "ALTER TABLE notifications ADD COLUMN trace_json TEXT;",
     };
 }

@@ -60,31 +60,49 @@ public sealed partial class SqliteStore : INotifyStore, IAsyncDisposable
 
     // ---- users and devices ----
 
-    public Task<User?> GetUserAsync(string appId, string userId, CancellationToken ct = default) =>
-        ReadAsync(c => Single(c, "SELECT app_id, id, email, time_zone, locale, created_at, updated_at, quiet_json, prefs_json FROM users WHERE app_id=$1 AND id=$2",
-            r => new User(r.GetString(0), r.GetString(1), Str(r, 2), r.GetString(3), Str(r, 4), Time(r, 5), Time(r, 6))
-            {
-                QuietHours = FromJson<QuietHoursDocument>(Str(r, 7))?.ToSettings(out _) ?? QuietHoursSettings.None,
-                Preferences = FromJson<UserPreferences>(Str(r, 8)) ?? UserPreferences.None,
-            }, appId, userId), ct);
+    public Task<User?> GetUserAsync(string appId, string userId, CancellationToken ct = default)
+    {
+        if (_users.TryGetValue((appId, userId), out var cached)) return Task.FromResult<User?>(cached);
+        var generation = Generation;
+        return ReadAsync(c =>
+        {
+            var user = Single(c, "SELECT app_id, id, email, time_zone, locale, created_at, updated_at, quiet_json, prefs_json FROM users WHERE app_id=$1 AND id=$2",
+                r => new User(r.GetString(0), r.GetString(1), Str(r, 2), r.GetString(3), Str(r, 4), Time(r, 5), Time(r, 6))
+                {
+                    QuietHours = FromJson<QuietHoursDocument>(Str(r, 7))?.ToSettings(out _) ?? QuietHoursSettings.None,
+                    Preferences = FromJson<UserPreferences>(Str(r, 8)) ?? UserPreferences.None,
+                }, appId, userId);
+            if (user is not null) CacheUser(generation, user);
+            return user;
+        }, ct);
+    }
 
     public Task<bool> SetQuietHoursAsync(string appId, string userId, QuietHoursSettings quietHours, CancellationToken ct = default) =>
-        _writer.WriteAsync(b => b.Execute("UPDATE users SET quiet_json=$3 WHERE app_id=$1 AND id=$2", appId, userId,
-            Json(QuietHoursDocument.From(quietHours))) > 0, ct);
+        WriteThrough(b => b.Execute("UPDATE users SET quiet_json=$3 WHERE app_id=$1 AND id=$2", appId, userId,
+            Json(QuietHoursDocument.From(quietHours))) > 0, () => ForgetUser(appId, userId), ct);
 
     public Task<bool> SetPreferencesAsync(string appId, string userId, UserPreferences preferences, CancellationToken ct = default) =>
-        _writer.WriteAsync(b => b.Execute("UPDATE users SET prefs_json=$3 WHERE app_id=$1 AND id=$2", appId, userId, Json(preferences)) > 0, ct);
+        WriteThrough(b => b.Execute("UPDATE users SET prefs_json=$3 WHERE app_id=$1 AND id=$2", appId, userId, Json(preferences)) > 0,
+            () => ForgetUser(appId, userId), ct);
 
-    public Task UpsertUserAsync(User user, CancellationToken ct = default) => _writer.WriteAsync(b => b.Execute(
+    public Task UpsertUserAsync(User user, CancellationToken ct = default) => WriteThrough(b => b.Execute(
         "INSERT INTO users (app_id, id, email, time_zone, locale, created_at, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7) " +
         "ON CONFLICT (app_id, id) DO UPDATE SET email=excluded.email, time_zone=excluded.time_zone, locale=excluded.locale, updated_at=excluded.updated_at",
-        user.AppId, user.Id, user.Email, user.TimeZone, user.Locale, Ms(user.CreatedAt), Ms(user.UpdatedAt)), ct);
+        user.AppId, user.Id, user.Email, user.TimeZone, user.Locale, Ms(user.CreatedAt), Ms(user.UpdatedAt)), () => ForgetUser(user.AppId, user.Id), ct);
 
     private const string DeviceColumns = "id, app_id, user_id, platform, name, push_json, token_hash, created_at, state_json";
 
-    public Task<IReadOnlyList<StoredDevice>> GetDevicesAsync(string appId, string userId, CancellationToken ct = default) =>
-        ReadAsync<IReadOnlyList<StoredDevice>>(c => Many(c, $"SELECT {DeviceColumns} FROM devices WHERE app_id=$1 AND user_id=$2 ORDER BY id",
-            ReadDevice, appId, userId), ct);
+    public Task<IReadOnlyList<StoredDevice>> GetDevicesAsync(string appId, string userId, CancellationToken ct = default)
+    {
+        if (_devices.TryGetValue((appId, userId), out var cached)) return Task.FromResult(cached);
+        var generation = Generation;
+        return ReadAsync<IReadOnlyList<StoredDevice>>(c =>
+        {
+            var devices = Many(c, $"SELECT {DeviceColumns} FROM devices WHERE app_id=$1 AND user_id=$2 ORDER BY id", ReadDevice, appId, userId);
+            CacheDevices(generation, appId, userId, devices);
+            return devices;
+        }, ct);
+    }
 
     public Task<StoredDevice?> GetDeviceAsync(string deviceId, CancellationToken ct = default) =>
         ReadAsync(c => Single(c, $"SELECT {DeviceColumns} FROM devices WHERE id=$1", ReadDevice, deviceId), ct);
@@ -92,22 +110,23 @@ public sealed partial class SqliteStore : INotifyStore, IAsyncDisposable
     public Task<Device?> FindDeviceByTokenHashAsync(string tokenHash, CancellationToken ct = default) =>
         ReadAsync(c => Single(c, $"SELECT {DeviceColumns} FROM devices WHERE token_hash=$1", r => ReadDevice(r).Device, tokenHash), ct);
 
-    public Task AddDeviceAsync(Device d, CancellationToken ct = default) => _writer.WriteAsync(b => b.Execute(
+    public Task AddDeviceAsync(Device d, CancellationToken ct = default) => WriteThrough(b => b.Execute(
         "INSERT INTO devices (id, app_id, user_id, platform, name, push_json, token_hash, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)",
-        d.Id, d.AppId, d.UserId, Names.Of(d.Platform), d.Name, Json(d.Push), d.TokenHash, Ms(d.CreatedAt)), ct);
+        d.Id, d.AppId, d.UserId, Names.Of(d.Platform), d.Name, Json(d.Push), d.TokenHash, Ms(d.CreatedAt)), () => ForgetDevices(d.AppId, d.UserId, [d.Id]), ct);
 
-    public Task UpdateDeviceAsync(Device d, CancellationToken ct = default) => _writer.WriteAsync(b => b.Execute(
-        "UPDATE devices SET name=$2, push_json=$3, token_hash=$4 WHERE id=$1", d.Id, d.Name, Json(d.Push), d.TokenHash), ct);
+    public Task UpdateDeviceAsync(Device d, CancellationToken ct = default) => WriteThrough(b => b.Execute(
+        "UPDATE devices SET name=$2, push_json=$3, token_hash=$4 WHERE id=$1", d.Id, d.Name, Json(d.Push), d.TokenHash),
+        () => ForgetDevices(d.AppId, d.UserId, [d.Id]), ct);
 
     public Task<bool> DeleteDeviceAsync(string deviceId, CancellationToken ct = default) =>
-        _writer.WriteAsync(b => b.Execute("DELETE FROM devices WHERE id=$1", deviceId) > 0, ct);
+        WriteThrough(b => b.Execute("DELETE FROM devices WHERE id=$1", deviceId) > 0, () => ForgetDevices([deviceId]), ct);
 
     public Task SaveDeviceStatesAsync(IReadOnlyCollection<KeyValuePair<string, DeviceState>> states, CancellationToken ct = default) =>
-        _writer.WriteAsync(b =>
+        WriteThrough(b =>
         {
             foreach (var (id, state) in states) b.Execute("UPDATE devices SET state_json=$2 WHERE id=$1", id, Json(state));
             return states.Count;
-        }, ct);
+        }, () => ForgetDevices(states.Select(s => s.Key)), ct);
 
     // ---- notifications ----
 
@@ -229,7 +248,9 @@ public sealed partial class SqliteStore : INotifyStore, IAsyncDisposable
     private static NotificationDetails Details(ReadConnection c, Notification n, string? response)
     {
         var deliveries = Many(c, $"SELECT {DeliveryColumns} FROM deliveries d WHERE d.notification_id=$1 ORDER BY d.id", r => ReadDelivery(r), n.Id);
-        var trace = Many(c, "SELECT entries_json FROM trace WHERE notification_id=$1 ORDER BY seq",
+        // The first decision's lines are inline in the notification row (schema 5), later ones in trace rows.
+        var trace = Many(c, "SELECT entries_json FROM (SELECT 0 AS seq, trace_json AS entries_json FROM notifications WHERE id=$1 AND trace_json IS NOT NULL " +
+            "UNION ALL SELECT seq, entries_json FROM trace WHERE notification_id=$1) ORDER BY seq",
             r => JsonSerializer.Deserialize<List<TraceEntry>>(r.GetString(0), EngineJson.Options)!, n.Id).SelectMany(t => t).ToList();
         var attempts = Many(c, "SELECT delivery_id, at, provider, outcome, status, reason, latency_ms FROM attempts WHERE notification_id=$1 ORDER BY seq",
             r => new SendAttempt(r.GetString(0), Time(r, 1), r.GetString(2), Names.TryParse<SendOutcome>(r.GetString(3), out var o) ? o : SendOutcome.Transient,

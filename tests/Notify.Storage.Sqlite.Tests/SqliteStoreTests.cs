@@ -77,8 +77,13 @@ public sealed class SqliteStoreTests : IAsyncLifetime
         {
             old.Open();
             using var cmd = old.CreateCommand();
-            // The timers table as version 3 made it, with one pending timer.
+            // The timers table as version 3 made it, with one pending timer (and its notifications table, which later upgrades alter).
             cmd.CommandText = """
+                CREATE TABLE notifications (
+                    id TEXT PRIMARY KEY, app_id TEXT NOT NULL, user_id TEXT NOT NULL, category TEXT NOT NULL, title TEXT, body TEXT,
+                    data_json TEXT, priority TEXT NOT NULL, idempotency_key TEXT, collapse_key TEXT, created_at INTEGER NOT NULL,
+                    expires_at INTEGER NOT NULL, rule_name TEXT NOT NULL, rule_version TEXT NOT NULL, status TEXT NOT NULL,
+                    step INTEGER NOT NULL, ack_at INTEGER, ack_by TEXT, response_json TEXT, hold_kind TEXT, hold_step INTEGER NOT NULL DEFAULT 0);
                 CREATE TABLE timers (id TEXT PRIMARY KEY, notification_id TEXT NOT NULL, kind TEXT NOT NULL, step INTEGER NOT NULL,
                     due_at INTEGER NOT NULL, attempt INTEGER NOT NULL DEFAULT 0);
                 INSERT INTO timers VALUES ('t1', 'n1', 'FollowUp', 0, 1790000060000, 0);
@@ -91,5 +96,39 @@ public sealed class SqliteStoreTests : IAsyncLifetime
 
         var claimed = await _store.ClaimTimersAsync("a", T0.AddMinutes(5), T0, T0.AddMinutes(1), 10);
         Assert.Equal(new TimerRecord("t1", "n1", TimerKind.FollowUp, 0, T0.AddMinutes(1)), Assert.Single(claimed));
+    }
+
+    [Fact]
+    public async Task Open_SchemaVersion4File_AddsTheInlineTrace_AndReadsOldTraceRowsWithNewOnes()
+    {
+        await _store.CommitAsync([Insert(Note("n1"))]);
+        await _store.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+        using (var old = new SqliteConnection($"Data Source={DbPath};Pooling=False"))
+        {
+            old.Open();
+            using var cmd = old.CreateCommand();
+            // Back to version 4: the first decision's trace in a trace row, no trace_json column.
+            cmd.CommandText = """
+                INSERT INTO trace (notification_id, entries_json) SELECT id, trace_json FROM notifications;
+                ALTER TABLE notifications DROP COLUMN trace_json;
+                PRAGMA user_version=4;
+                """;
+            cmd.ExecuteNonQuery();
+        }
+
+        _store = Open();
+        var later = new NotificationChange("n1");
+        later.Trace.Add(new TraceEntry(T0.AddMinutes(2), 1, null, "follow-up"));
+        await _store.CommitAsync([later]);
+        await _store.CommitAsync([Insert(Note("n2"))]);
+
+        Assert.Equal(["picked d1", "follow-up"], (await _store.GetNotificationAsync("n1"))!.Trace.Select(t => t.Message));
+        Assert.Equal(["picked d1"], (await _store.GetNotificationAsync("n2"))!.Trace.Select(t => t.Message));
+        using var check = new SqliteConnection($"Data Source={DbPath};Pooling=False");
+        check.Open();
+        using var q = check.CreateCommand();
+        q.CommandText = "SELECT (SELECT COUNT(*) FROM trace WHERE notification_id='n2') || '/' || (SELECT user_version FROM pragma_user_version)";
+        Assert.Equal("0/5", q.ExecuteScalar()); // n2's trace is inline: no trace row
     }
 }

@@ -164,6 +164,43 @@ public abstract class StoreContract : IAsyncLifetime
         Assert.Equal(["d1", "d2", "d3"], states.Keys.Order());
     }
 
+    [SkippableFact]
+    public async Task UsersAndDevices_ReadBetweenWrites_EveryReadSeesTheWriteBeforeIt()
+    {
+        // A store may keep users and devices in memory (SQLite does): a read before each write must not hide the write.
+        await Store.UpsertUserAsync(new User("app", "ana", null, "UTC", null, T0, T0));
+        Assert.Equal("UTC", (await Store.GetUserAsync("app", "ana"))!.TimeZone);
+        await Store.UpsertUserAsync(new User("app", "ana", null, "Europe/Lisbon", null, T0, T0.AddMinutes(1)));
+        Assert.Equal("Europe/Lisbon", (await Store.GetUserAsync("app", "ana"))!.TimeZone);
+        var quiet = new QuietHoursDocument([new QuietWindowInput(["mon"], "22:00", "07:00")], null, ["critical"]).ToSettings(out _)!;
+        Assert.True(await Store.SetQuietHoursAsync("app", "ana", quiet));
+        Assert.Single((await Store.GetUserAsync("app", "ana"))!.QuietHours.Windows);
+        Assert.True(await Store.SetPreferencesAsync("app", "ana", new UserPreferences(new Dictionary<string, CategoryPreference> { ["promo"] = new(true, null) })));
+        Assert.True((await Store.GetUserAsync("app", "ana"))!.Preferences.IsMuted("promo"));
+
+        Assert.Empty(await Store.GetDevicesAsync("app", "ana"));
+        var phone = new Device("d1", "app", "ana", Platform.Android, "phone", null, "h1", T0);
+        await Store.AddDeviceAsync(phone);
+        Assert.Equal(["d1"], (await Store.GetDevicesAsync("app", "ana")).Select(d => d.Device.Id));
+        await Store.AddDeviceAsync(new Device("d2", "app", "ana", Platform.Web, "laptop", null, "h2", T0));
+        Assert.Equal(["d1", "d2"], (await Store.GetDevicesAsync("app", "ana")).Select(d => d.Device.Id));
+        var online = DeviceState.Unknown with { Online = true, LastSeenAt = T0 };
+        await Store.SaveDeviceStatesAsync([new("d1", online)]);
+        Assert.Equal(online, (await Store.GetDevicesAsync("app", "ana"))[0].State);
+        await Store.UpdateDeviceAsync(phone with { Name = "new phone" });
+        Assert.Equal("new phone", (await Store.GetDevicesAsync("app", "ana"))[0].Device.Name);
+        Assert.True(await Store.DeleteDeviceAsync("d2"));
+        Assert.Equal(["d1"], (await Store.GetDevicesAsync("app", "ana")).Select(d => d.Device.Id));
+
+        // Still so after a restart (nothing is served from memory that is not on disk).
+        await ReopenAsync();
+        var user = (await Store.GetUserAsync("app", "ana"))!;
+        Assert.Equal("Europe/Lisbon", user.TimeZone);
+        Assert.True(user.Preferences.IsMuted("promo"));
+        var device = Assert.Single(await Store.GetDevicesAsync("app", "ana"));
+        Assert.Equal(("new phone", online), (device.Device.Name, device.State));
+    }
+
     // ---- commits ----
 
     [SkippableFact]

@@ -62,6 +62,8 @@ public sealed class Report(LoadOptions options, string[] commandLine)
         w.WriteLine($"| errors in the window | {Errors(Bare)} | {Errors(Notify)} |");
         w.WriteLine($"| response time p50 / p99, ms (closed loop) | {Times(Bare)} | {Times(Notify)} |");
         w.WriteLine($"| CPU used in the window, cores: bench process / Notify server / whole machine (the bare endpoint runs inside the bench process) | {Cpu(Bare)} | {Cpu(Notify)} |");
+        if (Notify is not null && Notify.Cpu.TryGetValue("server", out var serverCpu) && Notify.Ok > 0)
+            w.WriteLine($"| Notify server CPU per notify, µs (server CPU time in the window / 202s in the window; robust to other load) | | {N(serverCpu.TotalMicroseconds / Notify.Ok)} |");
         if (Notify is not null)
             w.WriteLine($"| 202 status values | | {string.Join(", ", Notify.Tags.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => $"{t.Key} {t.Value:N0}"))} |");
         if (Notify is not null)

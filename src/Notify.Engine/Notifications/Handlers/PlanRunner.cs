@@ -15,7 +15,8 @@ namespace Notify.Engine.Notifications.Handlers;
 /// What every handler shares: reading a plan's inputs (the user, the devices with their live state, the rule version a
 /// notification started with, the context), the per-notification lock, and running a plan: commit its changes in one
 /// atomic write, then run the effects of the changes that applied. Nothing is sent before its commit returns, so a crash
-/// never loses an accepted notification, and a lost race (another node fired the same timer) sends nothing.
+/// never loses an accepted notification, and a lost race (another node fired the same timer) sends nothing. In-app sends
+/// are queued per device (<see cref="DeviceOutbox"/>), not awaited: a notify is answered once its commit is durable.
 /// </summary>
 public sealed partial class PlanRunner(INotifyStore store, RuleSet rules, DeviceStateTracker devices, IRealtimeSender realtime,
     DispatchQueue dispatch, TimerSchedule schedule, DeliveryOptions options, NotifyMetrics metrics, TimeProvider time, ILogger<PlanRunner> logger,
@@ -28,6 +29,9 @@ public sealed partial class PlanRunner(INotifyStore store, RuleSet rules, Device
 
     /// <summary>Work on one notification is serialized; different notifications run in parallel.</summary>
     public KeyedLock Locks { get; } = new();
+
+    /// <summary>In-app sends, queued per device after their commit and sent off the caller's path.</summary>
+    public DeviceOutbox Outbox { get; } = new(realtime, logger);
 
     /// <summary>Users with notifications held until a device is ready (decided again when one of their devices reports).</summary>
     internal ConcurrentDictionary<(string AppId, string UserId), byte> DeviceHolds { get; } = new();
@@ -79,7 +83,6 @@ public sealed partial class PlanRunner(INotifyStore store, RuleSet rules, Device
         }
         if (changes.Any(c => c.Events.Count > 0 && Applied(c.NotificationId))) dispatch.WebhooksAdded();
 
-        HashSet<string>? gone = null; // devices a send found without a connection: the rest waits for their next connect
         foreach (var effect in plan.Effects)
         {
             if (!Applied(effect.NotificationId)) continue;
@@ -89,16 +92,8 @@ public sealed partial class PlanRunner(INotifyStore store, RuleSet rules, Device
                     dispatch.Enqueue(d.Job);
                     break;
                 case SendToDevice s:
-                    if (gone?.Contains(s.DeviceId) == true) break;
-                    try
-                    {
-                        if (!await realtime.SendAsync(s.DeviceId, s.Message, s.EventId, ct)) (gone ??= []).Add(s.DeviceId);
-                    }
-                    catch (Exception e) when (e is not OperationCanceledException)
-                    {
-                        // The delivery is stored; the device gets it when it reconnects.
-                        LogSendFailed(e, s.DeviceId);
-                    }
+                    // Queued, not awaited: the caller answers once the commit is durable; the device's queue keeps the order.
+                    Outbox.Enqueue(s);
                     break;
                 case RecordDecided r:
                     outcomes.Decided(r.User, r.Notification, r.Rule, r.Decision, r.Deliveries, r.At);
@@ -125,7 +120,4 @@ public sealed partial class PlanRunner(INotifyStore store, RuleSet rules, Device
             await RunAsync(Planner.Resend(deviceId, await store.GetOpenInAppDeliveriesAsync(deviceId, time.UtcNow(), ct), null, Context("", "")), ct);
         return commit;
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Sending to device {DeviceId} failed; it is re-sent when the device reconnects")]
-    private partial void LogSendFailed(Exception e, string deviceId);
 }
