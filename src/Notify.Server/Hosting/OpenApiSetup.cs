@@ -31,8 +31,6 @@ public static class OpenApiSetup
         return app;
     }
 
-    private static readonly NullabilityInfoContext Nullability = new();
-
     private static Task RequiredFromNullability(OpenApiSchema schema, OpenApiSchemaTransformerContext context, CancellationToken ct)
     {
         if (schema.Properties is not { Count: > 0 } properties) return Task.CompletedTask;
@@ -91,7 +89,9 @@ public static class OpenApiSetup
 
     private static bool IsNullable(PropertyInfo member) =>
         Nullable.GetUnderlyingType(member.PropertyType) is not null
-        || (!member.PropertyType.IsValueType && Nullability.Create(member).ReadState == NullabilityState.Nullable);
+        // A context per call: NullabilityInfoContext caches in a plain Dictionary and is not thread-safe (two hosts generating
+        // their documents at once, as parallel tests do, made it throw "An item with the same key has already been added").
+        || (!member.PropertyType.IsValueType && new NullabilityInfoContext().Create(member).ReadState == NullabilityState.Nullable);
 
     private static OpenApiResponse Problem(OpenApiDocument document, string description) => new()
     {
