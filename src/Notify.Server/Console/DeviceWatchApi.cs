@@ -45,7 +45,7 @@ public static partial class DeviceWatchApi
     }
 
     private static async Task WatchAsync(string userId, HttpContext context, INotifyStore store, DeviceStateTracker tracker, TimeProvider time,
-        IOptions<RealtimeOptions> options, ILoggerFactory loggers)
+        IOptions<RealtimeOptions> options, ILoggerFactory loggers, IHostApplicationLifetime lifetime)
     {
         var (user, problem) = await UsersApi.FindVisibleAsync(userId, context, store);
         if (user is null)
@@ -53,7 +53,10 @@ public static partial class DeviceWatchApi
             await problem!.ExecuteAsync(context);
             return;
         }
-        var aborted = context.RequestAborted;
+        // The stream ends when the client goes or when the node begins to stop (as the devices' own streams do), so an
+        // open console never holds a shutdown for the host's timeout.
+        using var ends = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
+        var aborted = ends.Token;
         // A device that reports many times while a write is slow is sent once, with its latest state.
         var changed = System.Threading.Channels.Channel.CreateUnbounded<string>(new System.Threading.Channels.UnboundedChannelOptions { SingleReader = true });
         void OnChanged(Device d)

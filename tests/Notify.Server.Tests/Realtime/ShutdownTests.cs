@@ -63,12 +63,19 @@ public sealed class ShutdownTests(ITestOutputHelper output) : IAsyncLifetime
         var sseBuffer = new byte[4096];
         Assert.True(await sse.ReadAsync(sseBuffer, Deadline()) > 0, "the SSE stream's hello");
 
+        // And an operator's console watches a user's devices live (an SSE stream of its own, with the app key).
+        using var watchResponse = await app.GetAsync("v1/users/u000/devices/events", HttpCompletionOption.ResponseHeadersRead, Deadline());
+        var watch = await watchResponse.Content.ReadAsStreamAsync(Deadline());
+        var watchBuffer = new byte[4096];
+        Assert.True(await watch.ReadAsync(watchBuffer, Deadline()) > 0, "the device view's first event");
+
         // The write-behind has stored every device online (1 s interval on the real clock): what shutdown must undo.
         await Waits.UntilAsync(() => OnlineInStore() == Devices + 1, "every device stored online", 30);
 
         // Each socket waits for the server's close from now on, and the stream for its end.
         var closes = sockets.Select(s => ReceiveAsync(s)).ToArray();
         var sseEnded = ReadToEndAsync(sse, sseBuffer);
+        var watchEnded = ReadToEndAsync(watch, watchBuffer);
         var stopwatch = Stopwatch.StartNew();
         _server.Terminate();
 
@@ -84,6 +91,7 @@ public sealed class ShutdownTests(ITestOutputHelper output) : IAsyncLifetime
 
         // The stream ended as a response does (not cut off with the process).
         Assert.True(await sseEnded, "the SSE stream ended with the response, not with a reset");
+        Assert.True(await watchEnded, "the console's device view ended with the response when the node began to stop");
 
         // Well under the host's 30 s shutdown timeout it used to wait for; the bound is generous for a shared CI machine.
         using (var exit = new CancellationTokenSource(TimeSpan.FromSeconds(20)))
