@@ -128,6 +128,10 @@ public sealed partial class ChannelDispatcher
                 }
             }
             var (outcome, attempt) = await CallAsync(plan, job.DeliveryId, token);
+            // A dead token is forgotten before the delivery is settled: settling decides the next step at once, which
+            // must not pick this device for push again (and whoever reads the failure sees the token gone).
+            if (outcome is { Outcome: SendOutcome.TokenInvalid } && plan is { Push: { } dead, DeviceId: { } deadDevice })
+                await _sends.ForgetPushTokenAsync(deadDevice, dead.Target.Token, token);
             await _sends.RecordSendAsync(job, attempt, outcome, token);
             return outcome;
         }, ct);
@@ -135,8 +139,6 @@ public sealed partial class ChannelDispatcher
         if (stop is { FailDelivery: true }) await _sends.FailSendAsync(job, stop.StopReason!, ct);
         else if (result is { Outcome: SendOutcome.Transient } last)
             await _sends.FailSendAsync(job, $"gave up after {attempts} attempt(s); last: {last.Status} {last.Reason}".Replace("  ", " ", StringComparison.Ordinal), ct);
-        else if (result is { Outcome: SendOutcome.TokenInvalid } && plan is { Push: { } push, DeviceId: { } deviceId })
-            await _sends.ForgetPushTokenAsync(deviceId, push.Target.Token, ct);
         if (result is { Outcome: SendOutcome.Misconfigured } bad) LogMisconfigured(plan.Provider!, bad.Status, bad.Reason);
     }
 
