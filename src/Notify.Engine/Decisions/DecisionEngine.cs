@@ -36,8 +36,7 @@ public static class DecisionEngine
             return new Decision(null, null, [], false, muted, trace) { Suppressed = true };
         }
 
-        var zone = DateTimeZoneProviders.Tzdb.GetZoneOrNull(user.TimeZone) ?? DateTimeZone.Utc;
-        var quiet = QuietHoursCalculator.At(user.QuietHours, zone, now);
+        var quiet = QuietHoursCalculator.At(user, now);
         var silent = false;
         if (quiet.IsQuiet)
         {

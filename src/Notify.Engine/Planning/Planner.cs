@@ -219,7 +219,7 @@ public static class Planner
     {
         var now = ctx.Now;
         var quiet = user is null ? null
-            : QuietHours.QuietHoursCalculator.At(user.QuietHours, NodaTime.DateTimeZoneProviders.Tzdb.GetZoneOrNull(user.TimeZone) ?? NodaTime.DateTimeZone.Utc, now);
+            : QuietHours.QuietHoursCalculator.At(user, now);
         var changes = new List<NotificationChange>();
         var effects = new List<Effect>();
         foreach (var (delivery, n) in open)

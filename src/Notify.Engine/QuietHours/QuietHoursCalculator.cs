@@ -42,6 +42,10 @@ public static class QuietHoursCalculator
     private static readonly Instant Earliest = Instant.FromUtc(2, 1, 1, 0, 0);
     private static readonly Instant Latest = Instant.FromUtc(9990, 1, 1, 0, 0);
 
+    /// <summary>The user's quiet hours at <paramref name="at"/>, in their time zone (UTC if the zone is unknown).</summary>
+    public static QuietStatus At(User user, DateTimeOffset at) =>
+        At(user.QuietHours, DateTimeZoneProviders.Tzdb.GetZoneOrNull(user.TimeZone) ?? DateTimeZone.Utc, at);
+
     /// <summary>Is the user in quiet hours at <paramref name="at"/>, and until when?</summary>
     /// <param name="settings">The user's quiet hours.</param>
     /// <param name="zone">The user's zone, e.g. <c>DateTimeZoneProviders.Tzdb["Europe/Lisbon"]</c>.</param>
@@ -73,7 +77,7 @@ public static class QuietHoursCalculator
     /// <see cref="QuietHoursSettings.Allow"/>.</summary>
     /// <remarks>By product rule <see cref="Priority.Critical"/> is not special: a user who wants security
     /// alerts at 03:00 lists <c>critical</c>; one who does not, is not woken. Allow says nothing about
-    /// whether it is quiet; ask <see cref="At"/> for that.</remarks>
+    /// whether it is quiet; ask <see cref="At(QuietHoursSettings, DateTimeZone, DateTimeOffset)"/> for that.</remarks>
     public static bool Allows(QuietHoursSettings settings, Priority priority)
     {
         ArgumentNullException.ThrowIfNull(settings);
@@ -91,7 +95,7 @@ public static class QuietHoursCalculator
     /// <paramref name="at"/> and no period starts in the next 8 days: in practice, when no window lists a day.
     /// For a period in progress, Start is when it began, found by looking back at most 8 days; a snooze has
     /// no recorded start, so a period that is quiet at <paramref name="at"/> only by snooze starts at
-    /// <paramref name="at"/>. End is <see cref="QuietStatus.Until"/> of <see cref="At"/> at Start.</returns>
+    /// <paramref name="at"/>. End is <see cref="QuietStatus.Until"/> of <see cref="At(QuietHoursSettings, DateTimeZone, DateTimeOffset)"/> at Start.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="at"/> is before year 2 or after 9989.</exception>
     public static (DateTimeOffset Start, DateTimeOffset End)? NextPeriod(QuietHoursSettings settings, DateTimeZone zone, DateTimeOffset at)
     {

@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using NodaTime;
 using Notify.Engine.Decisions;
-using Notify.Engine.Devices;
 using Notify.Engine.Model;
 using Notify.Engine.Notifications;
 using Notify.Engine.Notifications.Handlers;
@@ -58,7 +57,7 @@ public static class SimulateApi
     private static readonly DateTimeOffset EarliestAt = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero), LatestAt = new(2200, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
     private static async Task<IResult> SimulateAsync(SimulateRequest request, HttpContext context, INotifyStore store, RuleSet rules,
-        DeviceStateTracker tracker, PlanRunner runner, TimeProvider time)
+        PlanRunner runner, TimeProvider time)
     {
         if (!context.TryGetAppScope(out var appId, out var scopeProblem)) return scopeProblem!;
         var notify = new NotificationsApi.NotifyRequest(request.UserId ?? (request.User is null ? null : "simulated"), request.Category, request.Title,
@@ -91,7 +90,7 @@ public static class SimulateApi
         {
             user = await store.GetUserAsync(appId, command!.UserId, context.RequestAborted);
             if (user is null) return Problem.Of(404, "user-not-found", $"There is no user '{command.UserId}'; simulate for an existing user, or give 'user' and 'devices' inline.");
-            devices = tracker.Snapshots(await store.GetDevicesAsync(appId, user.Id, context.RequestAborted));
+            devices = await runner.DevicesAsync(appId, user.Id, context.RequestAborted); // as notify reads them
         }
         if (request.Devices is { } inlineDevices)
         {

@@ -42,9 +42,7 @@ public sealed class HoldHandler(PlanRunner runner)
             using var _ = await runner.Locks.AcquireAsync(candidate.Notification.Id, ct);
             var details = await runner.Store.GetNotificationAsync(candidate.Notification.Id, ct);
             if (details?.Notification is not { Status: NotificationStatus.Held } n || n.Hold != kind) continue;
-            var user = await runner.Store.GetUserAsync(n.AppId, n.UserId, ct);
-            var devices = await runner.DevicesAsync(n.AppId, n.UserId, ct);
-            var rule = await runner.RuleOfAsync(n, ct);
+            var (user, devices, rule) = await runner.DecisionInputsAsync(n, ct);
             var plan = Planner.Redecide(details, user, devices, rule, $"{what}: deciding step {n.HoldStep + 1} again", onlyIfReleased,
                 runner.Context(n.AppId, n.UserId));
             await runner.RunAsync(plan, ct);

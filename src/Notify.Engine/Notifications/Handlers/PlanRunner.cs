@@ -36,12 +36,28 @@ public sealed partial class PlanRunner(INotifyStore store, RuleSet rules, Device
     /// <summary>Users with notifications held until a device is ready (decided again when one of their devices reports).</summary>
     internal ConcurrentDictionary<(string AppId, string UserId), byte> DeviceHolds { get; } = new();
 
-    /// <summary>The context of a plan made now for this user.</summary>
-    public PlanContext Context(string appId, string userId) => new(time.UtcNow(), options)
+    /// <summary>The context of a plan made now for this user (with their typical response time, for learned waits).</summary>
+    public PlanContext Context(string appId, string userId) => Context() with { TypicalResponse = responseTimes?.Typical(appId, userId) };
+
+    /// <summary>The context of a plan made now that decides nothing for a user (a resend, a gone notification).</summary>
+    public PlanContext Context() => new(time.UtcNow(), options) { Scoring = scoring };
+
+    /// <summary>What deciding a notification again needs: its user, their devices with live state, and its rule version
+    /// (each null or empty when gone: the planner says so in the trace).</summary>
+    public async Task<(User? User, IReadOnlyList<DeviceSnapshot> Devices, Rule? Rule)> DecisionInputsAsync(Notification n, CancellationToken ct) =>
+        (await store.GetUserAsync(n.AppId, n.UserId, ct), await DevicesAsync(n.AppId, n.UserId, ct), await RuleOfAsync(n, ct));
+
+    /// <summary>Sends a device every in-app notification still open for it: pending ones are recorded as sent first (if the
+    /// connection drops now, the next connect sends them again), and during the user's quiet hours they arrive silently.</summary>
+    /// <param name="lastEventId">An SSE client's <c>Last-Event-ID</c>: deliveries it already received are skipped.</param>
+    public async Task ResendOpenAsync(string deviceId, string? lastEventId, CancellationToken ct)
     {
-        Scoring = scoring,
-        TypicalResponse = responseTimes?.Typical(appId, userId),
-    };
+        var ctx = Context();
+        var open = await store.GetOpenInAppDeliveriesAsync(deviceId, ctx.Now, ct);
+        if (open.Count == 0) return;
+        var user = await store.GetUserAsync(open[0].Notification.AppId, open[0].Notification.UserId, ct);
+        await RunAsync(Planner.Resend(deviceId, open, lastEventId, ctx, user), ct);
+    }
 
     /// <summary>The user's devices, each with its live state (online, presence, battery, ...).</summary>
     public async Task<IReadOnlyList<DeviceSnapshot>> DevicesAsync(string appId, string userId, CancellationToken ct) =>
@@ -116,8 +132,7 @@ public sealed partial class PlanRunner(INotifyStore store, RuleSet rules, Device
         var connectedSince = changes.Where(c => Applied(c.NotificationId)).SelectMany(c => c.NewDeliveries)
             .Where(d => d is { Status: DeliveryStatus.Pending, Channel: Channel.InApp, DeviceId: not null } && realtime.IsConnected(d.DeviceId!))
             .Select(d => d.DeviceId!).Distinct().ToList();
-        foreach (var deviceId in connectedSince)
-            await RunAsync(Planner.Resend(deviceId, await store.GetOpenInAppDeliveriesAsync(deviceId, time.UtcNow(), ct), null, Context("", "")), ct);
+        foreach (var deviceId in connectedSince) await ResendOpenAsync(deviceId, null, ct);
         return commit;
     }
 }

@@ -92,17 +92,10 @@ public sealed partial class SendHandler(PlanRunner runner, ILogger<SendHandler> 
         using var _ = await runner.Locks.AcquireAsync(job.NotificationId, ct);
         var details = await runner.Store.GetNotificationAsync(job.NotificationId, ct);
         var n = details?.Notification;
-        User? user = null;
-        IReadOnlyList<DeviceSnapshot> devices = [];
-        Rules.Rule? rule = null;
-        if (failure is not null && n is not null && !n.Status.IsFinal())
-        {
-            // A failure may take the next step at once: load what a decision needs.
-            user = await runner.Store.GetUserAsync(n.AppId, n.UserId, ct);
-            devices = await runner.DevicesAsync(n.AppId, n.UserId, ct);
-            rule = await runner.RuleOfAsync(n, ct);
-        }
-        var ctx = n is null ? runner.Context("", "") : runner.Context(n.AppId, n.UserId);
+        // A failure may take the next step at once: only then load what a decision needs.
+        var (user, devices, rule) = failure is not null && n is not null && !n.Status.IsFinal()
+            ? await runner.DecisionInputsAsync(n, ct) : (null, [], null);
+        var ctx = n is null ? runner.Context() : runner.Context(n.AppId, n.UserId);
         await runner.RunAsync(Planner.Settle(details, job, attempt, result, failure, user, devices, rule, ctx), ct);
     }
 

@@ -13,16 +13,10 @@ public sealed class TimerHandler(PlanRunner runner)
         using var _ = await runner.Locks.AcquireAsync(timer.NotificationId, ct);
         var details = await runner.Store.GetNotificationAsync(timer.NotificationId, ct);
         var n = details?.Notification;
-        User? user = null;
-        IReadOnlyList<DeviceSnapshot> devices = [];
-        Rules.Rule? rule = null;
-        if (n is not null && !n.Status.IsFinal() && timer.Kind != TimerKind.Expire)
-        {
-            user = await runner.Store.GetUserAsync(n.AppId, n.UserId, ct);
-            devices = await runner.DevicesAsync(n.AppId, n.UserId, ct);
-            rule = await runner.RuleOfAsync(n, ct);
-        }
-        var ctx = n is null ? runner.Context("", "") : runner.Context(n.AppId, n.UserId);
+        // Only a timer that may decide again needs the user, devices and rule (not an expiry, not a finished notification).
+        var (user, devices, rule) = n is not null && !n.Status.IsFinal() && timer.Kind != TimerKind.Expire
+            ? await runner.DecisionInputsAsync(n, ct) : (null, [], null);
+        var ctx = n is null ? runner.Context() : runner.Context(n.AppId, n.UserId);
         await runner.RunAsync(Planner.Fire(timer, details, user, devices, rule, ctx), ct);
     }
 }
