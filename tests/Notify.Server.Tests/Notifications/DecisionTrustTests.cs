@@ -76,10 +76,11 @@ public sealed class DecisionTrustTests : IAsyncLifetime
         return result.DeviceId;
     }
 
-    private Task ReportAsync(Scenario ana, string device, DeviceStateReport report)
+    /// <summary>A report over plain HTTP, as a phone in a pocket sends it (no realtime connection).</summary>
+    private static async Task ReportAsync(Scenario ana, string device, DeviceStateReport report)
     {
-        var client = new NotifyDeviceClient(ana.Server.BaseAddress, ana.Devices[device].Token, new NotifyDeviceClientOptions { DeviceId = ana.Id(device) });
-        return client.ReportStateOverHttpAsync(report).ContinueWith(async t => { await t; await client.DisposeAsync(); }).Unwrap();
+        await using var client = new NotifyDeviceClient(ana.Server.BaseAddress, ana.Devices[device].Token, new NotifyDeviceClientOptions { DeviceId = ana.Id(device) });
+        await client.ReportStateOverHttpAsync(report);
     }
 
     /// <summary>A learned model that is sure nobody responds to a push.</summary>
